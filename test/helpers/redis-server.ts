@@ -1,0 +1,110 @@
+/**
+ * Starts a throw-away `redis-server` on a free loopback port, so tests never
+ * touch the machine's shared Redis. Tests that kill and restart Redis use this
+ * directly; the rest share the one started by global setup.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+export interface RedisServerOptions {
+  /** Keep an AOF in the data folder, so a restart brings the data back. */
+  appendOnly?: boolean;
+  password?: string;
+  maxMemoryPolicy?: string;
+  maxMemory?: string;
+}
+
+export interface RedisServerHandle {
+  url: string;
+  port: number;
+  dir: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops and starts the server again on the same port and data folder. */
+  restart(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('no port'));
+      });
+    });
+  });
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'phishnet-redis-'));
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--dir', dir,
+    '--save', '',
+    '--appendonly', options.appendOnly ? 'yes' : 'no',
+    '--maxmemory-policy', options.maxMemoryPolicy ?? 'noeviction',
+    ...(options.maxMemory ? ['--maxmemory', options.maxMemory] : []),
+    ...(options.password ? ['--requirepass', options.password] : []),
+  ];
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  const url = `redis://${auth}127.0.0.1:${port}`;
+  let child: ChildProcess | null = null;
+
+  const start = async (): Promise<void> => {
+    const proc = spawn('redis-server', args, { stdio: 'ignore' });
+    child = proc;
+    proc.on('error', () => undefined);
+    await waitForPing(url);
+  };
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill(signal);
+    await exited;
+    child = null;
+  };
+
+  await start();
+  return {
+    url,
+    port,
+    dir,
+    async stop(signal) {
+      await stop(signal);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await stop();
+      await start();
+    },
+  };
+}
+
+async function waitForPing(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer at ${url}`, { cause: err });
+    } finally {
+      client.disconnect();
+    }
+    await sleep(25);
+  }
+}
