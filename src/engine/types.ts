@@ -3,6 +3,7 @@
  * function in `EnginePorts`; everything tunable arrives in `EngineOptions`.
  */
 import type { Analyzer, Finding } from '../contracts/analysis-result.ts';
+import type { PhishingModel } from './ml/model.ts';
 
 export interface Mailbox {
   name: string;
@@ -39,6 +40,8 @@ export interface ParsedEmail {
   html: string;
   attachments: ParsedAttachment[];
   parseFindings: Finding[];
+  /** `fields` when built from the API's JSON fields: there is no real header to judge. Absent means raw. */
+  origin?: 'raw' | 'fields' | undefined;
 }
 
 /** What the API accepts: raw RFC 822 bytes, or the seed's JSON fields. */
@@ -62,6 +65,8 @@ export type TxtResolver = (name: string) => Promise<string[][]>;
 export interface EnginePorts {
   resolveTxt?: TxtResolver | undefined;
   indicators?: IndicatorSets | undefined;
+  /** The trained phishing model; absent means the `ml` analyzer reports nothing. */
+  model?: PhishingModel | undefined;
 }
 
 export interface ParseLimits {

@@ -5,11 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { freePort } from '../../src/cli/local-redis.ts';
+
+export { freePort };
 
 export interface RedisServerOptions {
   /** Keep an AOF in the data folder, so a restart brings the data back. */
@@ -23,36 +25,33 @@ export interface RedisServerHandle {
   url: string;
   port: number;
   dir: string;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-  /** Stops and starts the server again on the same port and data folder. */
+  /** Stops the server and removes its data folder. */
+  stop(): Promise<void>;
+  /** Stops the server (SIGKILL: as a crash would), keeping its data for `start`. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and data folder. */
+  start(): Promise<void>;
   restart(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
-
-export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+export async function startRedisServer(
+  options: RedisServerOptions = {},
+): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'phishnet-redis-'));
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', options.appendOnly ? 'yes' : 'no',
-    '--maxmemory-policy', options.maxMemoryPolicy ?? 'noeviction',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendOnly ? 'yes' : 'no',
+    '--maxmemory-policy',
+    options.maxMemoryPolicy ?? 'noeviction',
     ...(options.maxMemory ? ['--maxmemory', options.maxMemory] : []),
     ...(options.password ? ['--requirepass', options.password] : []),
   ];
@@ -80,10 +79,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     url,
     port,
     dir,
-    async stop(signal) {
-      await stop(signal);
+    async stop() {
+      await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    kill: stop,
+    start,
     async restart() {
       await stop();
       await start();
@@ -94,14 +95,19 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 async function waitForPing(url: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
       await client.ping();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer at ${url}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`redis-server did not answer at ${url}`, { cause: err });
     } finally {
       client.disconnect();
     }

@@ -1,0 +1,18 @@
+import { loadConfig } from '../../config/config.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { resolveRedis } from '../local-redis.ts';
+import { serveApi } from '../serve-api.ts';
+import { onShutdown } from '../shutdown.ts';
+
+/** `phishnet api`: the HTTP and WebSocket API alone. */
+export async function apiCommand(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'api' });
+  const redis = await resolveRedis(config);
+  const api = await serveApi(config, redis.url, logger);
+  process.stdout.write(`PhishNet API listening on ${api.url}\n`);
+  onShutdown(logger, async () => {
+    await api.close();
+    await redis.stop();
+  });
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { coerceError, isAppError } from '../lib/errors.ts';
+import { apiCommand } from './commands/api.ts';
+import { schedulerCommand } from './commands/scheduler.ts';
+import { startCommand } from './commands/start.ts';
+import { workerCommand } from './commands/worker.ts';
+
+const USAGE = `usage: phishnet <command> [options]
+
+commands:
+  start                      API, workers and scheduler on this machine (what npm start runs)
+  api                        the HTTP and WebSocket API
+  worker [--queues a,b] [--concurrency N]
+                             a worker process for the given lanes
+  scheduler                  the periodic tasks
+`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  start: startCommand,
+  api: apiCommand,
+  worker: workerCommand,
+  scheduler: schedulerCommand,
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`phishnet: unknown command "${name}"\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  await command(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const error = coerceError(err);
+  // Expected problems get one clear line; anything else its stack.
+  process.stderr.write(
+    `phishnet: ${isAppError(error) ? error.message : (error.stack ?? error.message)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,111 @@
+import { AppError } from '../lib/errors.ts';
+import { SECOND_MS } from '../lib/time.ts';
+import { envSchema } from './env-schema.ts';
+
+/** One validated, frozen configuration; the only reader of `process.env`. */
+export interface Config {
+  readonly redisUrl: string | undefined;
+  readonly http: { readonly port: number; readonly host: string };
+  readonly prefix: string;
+  readonly logLevel: string;
+  readonly allowEviction: boolean;
+  readonly redisDataDir: string;
+  readonly limits: { readonly maxEmailBytes: number };
+  readonly retention: {
+    readonly resultTtlMs: number;
+    readonly keepCompleted: number;
+    readonly keepFailed: number;
+  };
+  readonly workers: { readonly processes: number; readonly concurrency: number };
+  readonly taskTimeLimitMs: number;
+  readonly systemStatusIntervalMs: number;
+  readonly metricsSnapshotMs: number;
+  readonly engine: {
+    readonly brandDomains: readonly string[] | undefined;
+    readonly trustedReceivers: readonly string[];
+    readonly thresholds: {
+      readonly suspicious: number;
+      readonly phishing: number;
+      readonly malicious: number;
+    };
+  };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as they do in most shells and .env files.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, {
+      details: problems,
+    });
+  }
+  const e = parsed.data;
+  const thresholds = {
+    suspicious: e.PHISHNET_VERDICT_SUSPICIOUS,
+    phishing: e.PHISHNET_VERDICT_PHISHING,
+    malicious: e.PHISHNET_VERDICT_MALICIOUS,
+  };
+  if (!(
+    thresholds.suspicious < thresholds.phishing && thresholds.phishing < thresholds.malicious
+  )) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'invalid configuration: PHISHNET_VERDICT_SUSPICIOUS < PHISHNET_VERDICT_PHISHING < PHISHNET_VERDICT_MALICIOUS must hold',
+    );
+  }
+  return deepFreeze({
+    redisUrl: e.REDIS_URL,
+    http: { port: e.PORT, host: e.HOST },
+    prefix: e.PHISHNET_PREFIX,
+    logLevel: e.PHISHNET_LOG_LEVEL,
+    allowEviction: e.PHISHNET_ALLOW_EVICTION,
+    redisDataDir: e.PHISHNET_REDIS_DATA_DIR,
+    limits: { maxEmailBytes: e.PHISHNET_MAX_EMAIL_BYTES },
+    retention: {
+      resultTtlMs: e.PHISHNET_RESULT_TTL_SECONDS * SECOND_MS,
+      keepCompleted: e.PHISHNET_KEEP_COMPLETED,
+      keepFailed: e.PHISHNET_KEEP_FAILED,
+    },
+    workers: { processes: e.PHISHNET_WORKERS, concurrency: e.PHISHNET_WORKER_CONCURRENCY },
+    taskTimeLimitMs: e.PHISHNET_TASK_TIME_LIMIT_SECONDS * SECOND_MS,
+    systemStatusIntervalMs: e.PHISHNET_SYSTEM_STATUS_INTERVAL_MS,
+    metricsSnapshotMs: e.PHISHNET_METRICS_SNAPSHOT_SECONDS * SECOND_MS,
+    engine: {
+      brandDomains: e.PHISHNET_BRAND_DOMAINS,
+      trustedReceivers: e.PHISHNET_TRUSTED_RECEIVERS,
+      thresholds,
+    },
+  });
+}
+
+/** Variable name → default (as text) and description, for `.env.example` and docs. */
+export function describeEnv(): { name: string; default: string; description: string }[] {
+  return Object.entries(envSchema.shape).map(([name, schema]) => {
+    // Parsing "unset" yields the default, in the type the code sees.
+    const parsed = schema.safeParse(undefined);
+    const fallback: unknown = parsed.success ? parsed.data : undefined;
+    return {
+      name,
+      default: formatDefault(fallback),
+      description: schema.description ?? '',
+    };
+  });
+}
+
+function formatDefault(value: unknown): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

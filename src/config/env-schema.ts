@@ -1,0 +1,87 @@
+/**
+ * Every environment variable PhishNet reads, with its default and meaning.
+ * `.env.example` and docs are checked against this table by a test.
+ */
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+export const envSchema = z.object({
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .optional()
+    .describe(
+      'Redis to use. Unset: redis://127.0.0.1:6379 if it answers, else a local redis-server is started.',
+    ),
+  PORT: int(1, 65_535).default(8000).describe('HTTP port of the API.'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Interface the API binds to.'),
+  PHISHNET_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('phishnet')
+    .describe('Key prefix of every queue and key PhishNet writes in Redis.'),
+  PHISHNET_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Log level.'),
+  PHISHNET_ALLOW_EVICTION: z
+    .stringbool()
+    .default(false)
+    .describe(
+      'Start even when Redis may evict keys (maxmemory-policy is not noeviction). Jobs can be lost.',
+    ),
+  PHISHNET_REDIS_DATA_DIR: z
+    .string()
+    .default('./data/redis')
+    .describe('Data folder of the redis-server that `phishnet start` runs when no Redis is found.'),
+  PHISHNET_MAX_EMAIL_BYTES: int(1_024, 1_073_741_824)
+    .default(25 * 1024 * 1024)
+    .describe('Largest email accepted, in bytes (after base64 decoding).'),
+  PHISHNET_RESULT_TTL_SECONDS: int(60, 366 * 24 * 3600)
+    .default(7 * 24 * 3600)
+    .describe('How long finished jobs, their results and their emails are kept.'),
+  PHISHNET_KEEP_COMPLETED: int(1, 10_000_000)
+    .default(10_000)
+    .describe('At most this many completed jobs are kept per lane.'),
+  PHISHNET_KEEP_FAILED: int(1, 10_000_000)
+    .default(10_000)
+    .describe('At most this many failed jobs are kept per lane.'),
+  PHISHNET_WORKERS: int(0, 64).default(2).describe('Worker processes that `phishnet start` runs.'),
+  PHISHNET_WORKER_CONCURRENCY: int(1, 256)
+    .default(4)
+    .describe('Jobs one worker process runs at once, per lane.'),
+  PHISHNET_TASK_TIME_LIMIT_SECONDS: int(1, 24 * 3600)
+    .default(600)
+    .describe('Default time limit of a task.'),
+  PHISHNET_SYSTEM_STATUS_INTERVAL_MS: int(100, 60_000)
+    .default(5_000)
+    .describe('How often /ws/system sends a system_status message.'),
+  PHISHNET_METRICS_SNAPSHOT_SECONDS: int(1, 3_600)
+    .default(60)
+    .describe('How often the scheduler records queue depths and throughput.'),
+  PHISHNET_BRAND_DOMAINS: csv
+    .optional()
+    .describe(
+      'Comma-separated registrable domains of protected brands (default: the built-in list).',
+    ),
+  PHISHNET_TRUSTED_RECEIVERS: csv
+    .default([])
+    .describe('Comma-separated hosts whose Authentication-Results headers are believed.'),
+  PHISHNET_VERDICT_SUSPICIOUS: int(1, 100)
+    .default(30)
+    .describe('Score from which a verdict is suspicious.'),
+  PHISHNET_VERDICT_PHISHING: int(1, 100)
+    .default(60)
+    .describe('Score from which a verdict is phishing.'),
+  PHISHNET_VERDICT_MALICIOUS: int(1, 100)
+    .default(85)
+    .describe('Score from which a verdict is malicious.'),
+});
+
+export type Env = z.infer<typeof envSchema>;

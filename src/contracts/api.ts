@@ -1,0 +1,76 @@
+/** Bodies of the HTTP API, as the seed names them. Shared with the browser. */
+import { z } from 'zod';
+import { analysisResultSchema } from './analysis-result.ts';
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+import { analysisTypeSchema, laneSchema, prioritySchema, routingSchema } from './queues.ts';
+
+export const submitRequestSchema = z
+  .object({
+    subject: z.string().max(2_000).optional(),
+    sender: z.string().max(1_000).optional(),
+    content: z.string().optional(),
+    /** The whole RFC 822 message, as text or base64. */
+    raw: z.string().optional(),
+    analysis_type: analysisTypeSchema,
+    priority: prioritySchema.default('normal'),
+  })
+  .refine((body) => body.raw !== undefined || body.content !== undefined, {
+    error:
+      'give the email as `raw` (the RFC 822 message) or as `content` (with `subject` and `sender`)',
+    path: ['content'],
+  });
+export type SubmitRequest = z.input<typeof submitRequestSchema>;
+
+export const submitResponseSchema = z.object({
+  job_id: z.uuid(),
+  status: z.literal('submitted'),
+  estimated_completion: z.string(),
+  polling_url: z.string(),
+  websocket_url: z.string(),
+  routing: routingSchema,
+});
+export type SubmitResponse = z.infer<typeof submitResponseSchema>;
+
+export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
+export const jobStatusValueSchema = z.enum(JOB_STATUSES);
+export type JobStatusValue = z.infer<typeof jobStatusValueSchema>;
+
+export const jobErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+});
+
+export const jobStatusSchema = z.object({
+  job_id: z.uuid(),
+  status: jobStatusValueSchema,
+  progress: z.number().min(0).max(100),
+  result: analysisResultSchema.nullable(),
+  /** Seconds from start of processing to the end, once finished. */
+  processing_time: z.number().nonnegative().nullable(),
+  analysis_type: analysisTypeSchema,
+  lane: laneSchema,
+  routing: routingSchema,
+  attempts: z.number().int().nonnegative(),
+  error: jobErrorSchema.nullable(),
+  submitted_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+export const jobIdParamsSchema = z.object({ job_id: z.uuid() });
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+  requestId: z.string(),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+export const readySchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  redis: z.enum(['up', 'down']),
+});

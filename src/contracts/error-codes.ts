@@ -1,0 +1,74 @@
+/**
+ * Every error PhishNet reports, with its HTTP status and a one-line meaning.
+ * `docs/errors.md` and the OpenAPI document list each one (a test checks).
+ */
+export const ERROR_CODES = {
+  API_REQUEST_INVALID: {
+    status: 400,
+    description: 'The request does not match its schema; `details` names each bad field.',
+  },
+  API_BODY_TOO_LARGE: {
+    status: 413,
+    description: 'The request body is larger than the configured limit.',
+  },
+  API_EMAIL_TOO_LARGE: {
+    status: 413,
+    description: 'The email is larger than the configured maximum email size.',
+  },
+  API_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: 'The request body is neither JSON nor a multipart `.eml` upload.',
+  },
+  API_JOB_NOT_FOUND: {
+    status: 404,
+    description: 'No job with this id exists (or it has passed its retention period).',
+  },
+  API_ROUTE_NOT_FOUND: { status: 404, description: 'No such route.' },
+  API_INTERNAL: {
+    status: 500,
+    description: 'An unexpected error; the request id finds it in the logs.',
+  },
+  QUEUE_UNAVAILABLE: {
+    status: 503,
+    description: 'Redis cannot be reached, so nothing can be queued or read right now.',
+  },
+  CONFIG_INVALID: {
+    status: 500,
+    description: 'The configuration is invalid; each problem is listed.',
+  },
+  REDIS_EVICTION_POLICY: {
+    status: 500,
+    description:
+      "Redis's maxmemory-policy is not `noeviction`, so queued jobs could be silently lost.",
+  },
+  REDIS_NOT_AVAILABLE: {
+    status: 500,
+    description: 'No Redis at REDIS_URL or 127.0.0.1:6379, and no `redis-server` to start.',
+  },
+  TASK_NOT_IMPLEMENTED: {
+    status: 501,
+    description: 'This task has no processor yet (a permanent failure, never a fake result).',
+  },
+  TASK_PAYLOAD_INVALID: {
+    status: 400,
+    description: 'A queued task payload does not match its schema (a permanent failure).',
+  },
+  TASK_EMAIL_EXPIRED: {
+    status: 410,
+    description: "The job's email is no longer in the blob store (its retention has passed).",
+  },
+  TASK_TIME_LIMIT_EXCEEDED: {
+    status: 504,
+    description: 'The task ran past its time limit and was stopped.',
+  },
+  ENGINE_FAILED: {
+    status: 500,
+    description: 'The analysis engine could not run (a failed port, not a suspicious email).',
+  },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}

@@ -1,0 +1,59 @@
+/** Lanes, tasks, analysis types and priorities: the vocabulary of the queue system. */
+import { z } from 'zod';
+
+/** Work lanes are BullMQ queues; `dlq` and `monitoring` are queues too, with their own roles. */
+export const WORK_LANES = ['realtime', 'standard', 'heavy', 'background'] as const;
+export const LANES = [...WORK_LANES, 'dlq', 'monitoring'] as const;
+export type WorkLane = (typeof WORK_LANES)[number];
+export type Lane = (typeof LANES)[number];
+export const workLaneSchema = z.enum(WORK_LANES);
+export const laneSchema = z.enum(LANES);
+
+export const TASK_NAMES = [
+  'quick_email_scan',
+  'full_email_scan',
+  'link_safety_check',
+  'ml_threat_detection',
+  'threat_intelligence_lookup',
+  'deep_attachment_scan',
+  'sandbox_analysis',
+] as const;
+export const taskNameSchema = z.enum(TASK_NAMES);
+export type TaskName = z.infer<typeof taskNameSchema>;
+
+export const ANALYSIS_TYPES = ['quick', 'standard', 'comprehensive'] as const;
+export const analysisTypeSchema = z.enum(ANALYSIS_TYPES);
+export type AnalysisType = z.infer<typeof analysisTypeSchema>;
+
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export const prioritySchema = z.enum(PRIORITIES);
+export type Priority = z.infer<typeof prioritySchema>;
+
+/** Why a job went where it went; stored on the job and shown in its status. */
+export const routingSchema = z.object({
+  lane: workLaneSchema,
+  task: taskNameSchema,
+  priority: prioritySchema,
+  /** BullMQ priority within the lane: 1 is served first. */
+  bullmq_priority: z.number().int().positive(),
+  reason: z.string(),
+});
+export type Routing = z.infer<typeof routingSchema>;
+
+/**
+ * The payload of every analysis job.
+ * Input:  `email_ref` — sha256 of the raw email in the blob store (never the bytes);
+ *         `input` — the seed's fields, kept for search and display.
+ * Output: the job's return value is an `AnalysisResult`.
+ */
+export const taskPayloadSchema = z.object({
+  job_id: z.uuid(),
+  task: taskNameSchema,
+  analysis_type: analysisTypeSchema,
+  email_ref: z.string().regex(/^[0-9a-f]{64}$/),
+  email_bytes: z.number().int().nonnegative(),
+  input: z.object({ subject: z.string(), sender: z.string() }),
+  routing: routingSchema,
+  submitted_at: z.iso.datetime(),
+});
+export type TaskPayload = z.infer<typeof taskPayloadSchema>;

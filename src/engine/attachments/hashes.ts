@@ -1,0 +1,13 @@
+import { createHash } from 'node:crypto';
+
+export interface FileHashes {
+  md5: string;
+  sha1: string;
+  sha256: string;
+}
+
+/** Lower-case hex digests, the form threat feeds use. */
+export function hashBytes(bytes: Uint8Array): FileHashes {
+  const digest = (algorithm: string): string => createHash(algorithm).update(bytes).digest('hex');
+  return { md5: digest('md5'), sha1: digest('sha1'), sha256: digest('sha256') };
+}

@@ -1,0 +1,198 @@
+/**
+ * Protected brands: the names phishers borrow and the registrable domains
+ * that really belong to them. Data only, plus the one matcher built from it.
+ *
+ * A mention given as a string matches case-insensitively on word boundaries;
+ * one given as a RegExp is used as written, for names that are also ordinary
+ * words ("Apple", "Chase", "UPS") and only count as the proper noun.
+ */
+export interface Brand {
+  name: string;
+  mentions: readonly (string | RegExp)[];
+  domains: readonly string[];
+}
+
+export const BRANDS: readonly Brand[] = [
+  {
+    name: 'PayPal',
+    mentions: ['PayPal'],
+    domains: ['paypal.com', 'paypal.me', 'paypalobjects.com'],
+  },
+  {
+    name: 'Microsoft',
+    mentions: [
+      'Microsoft',
+      'Office 365',
+      'Microsoft 365',
+      'OneDrive',
+      'SharePoint',
+      'Outlook Web App',
+      'Hotmail',
+    ],
+    domains: [
+      'microsoft.com',
+      'microsoftonline.com',
+      'office.com',
+      'office365.com',
+      'microsoft365.com',
+      'live.com',
+      'outlook.com',
+      'hotmail.com',
+      'sharepoint.com',
+      'onedrive.com',
+      'azure.com',
+      'aka.ms',
+    ],
+  },
+  {
+    name: 'Apple',
+    mentions: [/\bApple\b/, /\bAPPLE\b/, 'iCloud', 'Apple ID', 'iTunes', /\bApp Store\b/],
+    domains: ['apple.com', 'icloud.com', 'me.com', 'itunes.com'],
+  },
+  {
+    name: 'Amazon',
+    mentions: [/\bAmazon\b/, /\bAMAZON\b/, 'Prime Video', 'Amazon Prime'],
+    domains: [
+      'amazon.com',
+      'amazon.de',
+      'amazon.co.uk',
+      'amazon.com.br',
+      'amazon.fr',
+      'amazon.es',
+      'amazon.it',
+      'amazon.ca',
+      'amazonaws.com',
+    ],
+  },
+  {
+    name: 'Google',
+    mentions: [/\bGoogle\b/, 'Gmail', 'Google Drive', 'Google Workspace'],
+    domains: [
+      'google.com',
+      'gmail.com',
+      'googlemail.com',
+      'youtube.com',
+      'google.de',
+      'google.com.br',
+      'goo.gl',
+      'youtu.be',
+      'g.co',
+    ],
+  },
+  { name: 'Netflix', mentions: ['Netflix'], domains: ['netflix.com'] },
+  { name: 'DHL', mentions: [/\bDHL\b/], domains: ['dhl.com', 'dhl.de', 'dpdhl.com'] },
+  { name: 'FedEx', mentions: ['FedEx'], domains: ['fedex.com'] },
+  { name: 'UPS', mentions: [/\bUPS\b/], domains: ['ups.com'] },
+  {
+    name: 'USPS',
+    mentions: [/\bUSPS\b/, 'United States Postal Service'],
+    domains: ['usps.com', 'usps.gov'],
+  },
+  {
+    name: 'Bank of America',
+    mentions: ['Bank of America', /\bBofA\b/],
+    domains: ['bankofamerica.com', 'bofa.com'],
+  },
+  {
+    name: 'Chase',
+    mentions: [/\bChase Bank\b/i, /\bJPMorgan Chase\b/i, /\bChase Online\b/i, /\bCHASE\b/],
+    domains: ['chase.com', 'jpmorganchase.com', 'jpmorgan.com'],
+  },
+  { name: 'Wells Fargo', mentions: ['Wells Fargo'], domains: ['wellsfargo.com', 'wf.com'] },
+  { name: 'DocuSign', mentions: ['DocuSign'], domains: ['docusign.com', 'docusign.net'] },
+  { name: 'Dropbox', mentions: ['Dropbox'], domains: ['dropbox.com', 'dropboxmail.com'] },
+  {
+    name: 'Adobe',
+    mentions: [/\bAdobe\b/i, 'Acrobat Sign'],
+    domains: ['adobe.com', 'adobesign.com'],
+  },
+  { name: 'LinkedIn', mentions: ['LinkedIn'], domains: ['linkedin.com', 'lnkd.in'] },
+  {
+    name: 'Facebook',
+    mentions: ['Facebook', /\bMeta Platforms\b/, /\bMeta Business\b/],
+    domains: ['facebook.com', 'facebookmail.com', 'fb.com', 'meta.com'],
+  },
+  { name: 'Instagram', mentions: ['Instagram'], domains: ['instagram.com'] },
+  { name: 'WhatsApp', mentions: ['WhatsApp'], domains: ['whatsapp.com', 'whatsapp.net'] },
+  { name: 'Coinbase', mentions: ['Coinbase'], domains: ['coinbase.com'] },
+  { name: 'Binance', mentions: ['Binance'], domains: ['binance.com'] },
+  {
+    name: 'American Express',
+    mentions: ['American Express', /\bAmex\b/],
+    domains: ['americanexpress.com', 'aexp.com'],
+  },
+  {
+    name: 'Visa',
+    mentions: [/\bVisa Card\b/i, /\bVerified by Visa\b/i, /\bVISA\b/],
+    domains: ['visa.com'],
+  },
+  { name: 'Mastercard', mentions: ['Mastercard'], domains: ['mastercard.com'] },
+  { name: 'Sparkasse', mentions: ['Sparkasse'], domains: ['sparkasse.de'] },
+  { name: 'Deutsche Bank', mentions: ['Deutsche Bank'], domains: ['deutsche-bank.de', 'db.com'] },
+  {
+    name: 'Santander',
+    mentions: ['Santander'],
+    domains: ['santander.com', 'santander.com.br', 'santander.co.uk', 'santander.de'],
+  },
+  { name: 'Itaú', mentions: [/\bIta[uú]\b/i], domains: ['itau.com.br', 'itau.com'] },
+  { name: 'Bradesco', mentions: ['Bradesco'], domains: ['bradesco.com.br'] },
+  { name: 'Correios', mentions: ['Correios'], domains: ['correios.com.br'] },
+  {
+    name: 'Steam',
+    mentions: ['Steam Community', 'Steam Guard', 'Steam Support', 'Steampowered'],
+    domains: ['steampowered.com', 'steamcommunity.com'],
+  },
+  { name: 'Spotify', mentions: ['Spotify'], domains: ['spotify.com'] },
+  {
+    name: 'Wise',
+    mentions: ['TransferWise', /\bWise Payments\b/],
+    domains: ['wise.com', 'transferwise.com'],
+  },
+];
+
+/** Every official registrable domain, for `EngineOptions.brandDomains`. */
+export const DEFAULT_BRAND_DOMAINS: readonly string[] = BRANDS.flatMap((brand) => brand.domains);
+
+const BRAND_BY_DOMAIN = new Map(BRANDS.flatMap((brand) => brand.domains.map((d) => [d, brand])));
+
+export function brandOfDomain(registrableDomain: string | null): Brand | undefined {
+  return registrableDomain === null ? undefined : BRAND_BY_DOMAIN.get(registrableDomain);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+interface CompiledMention {
+  brand: Brand;
+  pattern: RegExp;
+}
+
+const MENTIONS: readonly CompiledMention[] = BRANDS.flatMap((brand) =>
+  brand.mentions.map((mention) => ({
+    brand,
+    pattern:
+      typeof mention === 'string' ? new RegExp(`\\b${escapeRegExp(mention)}\\b`, 'i') : mention,
+  })),
+);
+
+/** A cheap pre-filter: one scan that says whether any mention could be present. */
+const ANY_MENTION = new RegExp(
+  MENTIONS.map(({ pattern }) => `(?:${pattern.source})`).join('|'),
+  'i',
+);
+
+/** Brands named in `text`, in table order, each once. */
+export function findBrandMentions(text: string): Brand[] {
+  if (!ANY_MENTION.test(text)) return [];
+  const found = new Set<Brand>();
+  for (const { brand, pattern } of MENTIONS) {
+    if (!found.has(brand) && pattern.test(text)) found.add(brand);
+  }
+  return [...found];
+}
+
+/** Whether a registrable domain belongs to `brand`. */
+export function isBrandDomain(brand: Brand, registrableDomain: string | null): boolean {
+  return registrableDomain !== null && brand.domains.includes(registrableDomain);
+}

@@ -1,0 +1,11 @@
+/** The engine's public API: everything outside `src/engine` imports from here. */
+export { analyzeEmail, ANALYZER_FNS } from './analyze.ts';
+export { parseEmail } from './parse.ts';
+export { decideVerdict, combineScores, verdictForScore, type VerdictDecision } from './verdict.ts';
+export { DEFAULT_ENGINE_OPTIONS, QUICK_ANALYZERS } from './defaults.ts';
+export { BRANDS, DEFAULT_BRAND_DOMAINS, type Brand } from './brands.ts';
+export { analyzeHeaders } from './analyzers/headers.ts';
+export { analyzeLinks } from './analyzers/links.ts';
+export { analyzeContent } from './analyzers/content.ts';
+export type { AnalyzerContext, AnalyzerFn, AnalyzerOutput } from './analyzer.ts';
+export type * from './types.ts';

@@ -1,0 +1,254 @@
+/**
+ * Raw RFC 822 bytes, or the API's JSON fields, into one `ParsedEmail`.
+ *
+ * Never throws. Whatever is broken or oversized becomes a `parser.*` finding
+ * and the best model that can still be built: input beyond `maxBytes` is cut
+ * before parsing, and a message postal-mime refuses (too deep, too many header
+ * bytes) is rebuilt from its top-level header alone, with its body kept as
+ * plain text so the links and words in it are still examined.
+ */
+import PostalMime, { decodeWords, type Address, type Email } from 'postal-mime';
+import { Buffer } from 'node:buffer';
+import { defineFindings, listEvidence } from './findings.ts';
+import type { Finding } from '../contracts/analysis-result.ts';
+import type { EmailInput, Mailbox, ParsedAttachment, ParsedEmail, ParseLimits } from './types.ts';
+
+const finding = defineFindings('parser', {
+  truncated: {
+    severity: 'low',
+    score: 10,
+    explanation: 'The message is larger than the size limit; only its beginning was analysed.',
+  },
+  mime_depth_exceeded: {
+    severity: 'medium',
+    score: 40,
+    explanation:
+      'The MIME parts are nested deeper than any mail client produces, a known way to hide content from scanners.',
+  },
+  header_too_large: {
+    severity: 'medium',
+    score: 30,
+    explanation: 'The header section is larger than the limit, which ordinary mail never needs.',
+  },
+  attachments_capped: {
+    severity: 'low',
+    score: 10,
+    explanation: 'The message has more attachments than the limit; only the first ones were kept.',
+  },
+  malformed: {
+    severity: 'info',
+    score: 5,
+    explanation:
+      'The message does not follow the MIME format; mail clients may show it differently than scanners read it.',
+  },
+});
+
+/** How much of an unparseable body is kept as text for the other analyzers. */
+const MAX_FALLBACK_BODY_BYTES = 256 * 1024;
+/** A part count or header size error from postal-mime; it has no error codes, only messages. */
+const DEPTH_ERROR = /nesting depth/i;
+const HEADER_SIZE_ERROR = /header size/i;
+
+const CRLF = Buffer.from('\r\n\r\n');
+const LF = Buffer.from('\n\n');
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+interface RawSplit {
+  header: Buffer;
+  body: Buffer;
+  hasSeparator: boolean;
+}
+
+/** Splits at the first empty line; a message without one is all header. */
+function splitHeader(bytes: Buffer): RawSplit {
+  const lf = bytes.indexOf(LF);
+  const crlf = bytes.indexOf(CRLF);
+  const useCrlf = crlf !== -1 && (lf === -1 || crlf < lf);
+  const at = useCrlf ? crlf : lf;
+  if (at === -1) return { header: bytes, body: Buffer.alloc(0), hasSeparator: false };
+  const gap = useCrlf ? CRLF.length : LF.length;
+  return { header: bytes.subarray(0, at), body: bytes.subarray(at + gap), hasSeparator: true };
+}
+
+const FIRST_FIELD = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
+const BOUNDARY_PARAM = /^content-type:[^]*?boundary\s*=\s*(?:"([^"\r\n]+)"|([^\s;]+))/im;
+
+/** Cheap structural checks postal-mime forgives but an analyst should hear about. */
+function checkStructure(split: RawSplit): string[] {
+  const problems: string[] = [];
+  const headerText = split.header.toString('latin1');
+  if (!FIRST_FIELD.test(headerText)) problems.push('does not start with a header field');
+  if (!split.hasSeparator && split.header.length > 0)
+    problems.push('no empty line ends the header');
+  if (split.header.includes(0)) problems.push('NUL byte in the header');
+  else if (!isUtf8(split.header)) problems.push('undeclared 8-bit bytes in the header');
+  const boundary = unfoldedTopContentType(headerText)?.match(BOUNDARY_PARAM);
+  const name = boundary?.[1] ?? boundary?.[2];
+  if (name !== undefined && !split.body.includes(`--${name}`)) {
+    problems.push(`declared boundary "${name}" never appears`);
+  }
+  return problems;
+}
+
+function unfoldedTopContentType(headerText: string): string | undefined {
+  return headerText
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .split(/\r?\n/)
+    .find((line) => /^content-type:/i.test(line));
+}
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    utf8Strict.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function mailboxes(addresses: readonly (Address | undefined)[] = []): Mailbox[] {
+  return addresses.flatMap((a) => {
+    if (a === undefined) return [];
+    return a.group
+      ? a.group.map(({ name, address }) => ({ name, address }))
+      : [{ name: a.name, address: a.address }];
+  });
+}
+
+function toAttachment(attachment: Email['attachments'][number]): ParsedAttachment {
+  const { content } = attachment;
+  return {
+    filename: attachment.filename,
+    mimeType: attachment.mimeType,
+    disposition: attachment.disposition,
+    content:
+      typeof content === 'string'
+        ? Buffer.from(content, 'base64')
+        : content instanceof Uint8Array
+          ? content
+          : new Uint8Array(content),
+  };
+}
+
+function toParsedEmail(
+  email: Email,
+  raw: Uint8Array,
+  limits: ParseLimits,
+  findings: Finding[],
+): ParsedEmail {
+  if (email.attachments.length > limits.maxAttachments) {
+    findings.push(
+      finding(
+        'attachments_capped',
+        `${email.attachments.length} attachments, limit ${limits.maxAttachments}`,
+      ),
+    );
+  }
+  return {
+    raw,
+    headers: email.headers.map(({ key, value }) => ({
+      key,
+      value: value.includes('=?') ? decodeWords(value) : value,
+    })),
+    from: mailboxes([email.from])[0] ?? null,
+    sender: mailboxes([email.sender])[0] ?? null,
+    replyTo: mailboxes(email.replyTo),
+    returnPath: email.returnPath ?? null,
+    to: mailboxes(email.to),
+    subject: email.subject ?? '',
+    messageId: email.messageId ?? null,
+    date: email.date ?? null,
+    text: email.text ?? '',
+    html: email.html ?? '',
+    attachments: email.attachments.slice(0, limits.maxAttachments).map(toAttachment),
+    parseFindings: findings,
+  };
+}
+
+/** Up to `maxBytes` of the header, cut at a line end. */
+function clipHeader(header: Buffer, maxBytes: number): Buffer {
+  if (header.length <= maxBytes) return header;
+  const cut = header.lastIndexOf(0x0a, maxBytes);
+  return header.subarray(0, cut > 0 ? cut : maxBytes);
+}
+
+/** The model postal-mime could not build: top-level header, body as plain text. */
+async function parseHeaderOnly(
+  split: RawSplit,
+  raw: Uint8Array,
+  limits: ParseLimits,
+  findings: Finding[],
+): Promise<ParsedEmail> {
+  const header = clipHeader(split.header, limits.maxHeaderBytes);
+  let email: Email;
+  try {
+    email = await PostalMime.parse(Buffer.concat([header, CRLF]), {
+      maxHeadersSize: limits.maxHeaderBytes + CRLF.length,
+    });
+  } catch {
+    email = { headers: [], headerLines: [], attachments: [] };
+  }
+  const parsed = toParsedEmail(email, raw, limits, findings);
+  parsed.text = split.body.subarray(0, MAX_FALLBACK_BODY_BYTES).toString('utf8');
+  parsed.html = '';
+  return parsed;
+}
+
+function refusalFinding(error: unknown, limits: ParseLimits): Finding {
+  const message = error instanceof Error ? error.message : String(error);
+  if (DEPTH_ERROR.test(message))
+    return finding('mime_depth_exceeded', `more than ${limits.maxMimeDepth} nested parts`);
+  if (HEADER_SIZE_ERROR.test(message))
+    return finding('header_too_large', `more than ${limits.maxHeaderBytes} header bytes`);
+  return finding('malformed', message);
+}
+
+async function parseRaw(input: Uint8Array, limits: ParseLimits): Promise<ParsedEmail> {
+  const findings: Finding[] = [];
+  const whole = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const bytes = whole.length > limits.maxBytes ? whole.subarray(0, limits.maxBytes) : whole;
+  if (bytes !== whole)
+    findings.push(finding('truncated', `${whole.length} bytes, limit ${limits.maxBytes}`));
+  const split = splitHeader(bytes);
+  const problems = checkStructure(split);
+  if (problems.length > 0) findings.push(finding('malformed', listEvidence(problems)));
+  try {
+    const email = await PostalMime.parse(bytes, {
+      maxNestingDepth: limits.maxMimeDepth,
+      maxHeadersSize: limits.maxHeaderBytes,
+      attachmentEncoding: 'arraybuffer',
+    });
+    return toParsedEmail(email, bytes, limits, findings);
+  } catch (error) {
+    findings.push(refusalFinding(error, limits));
+    return parseHeaderOnly(split, bytes, limits, findings);
+  }
+}
+
+const HTML_HINT = /<(?:!doctype|html|head|body|div|p|a|table|br|span|img|font|form)\b/i;
+
+/** Header values from the API arrive unvalidated; a line break would forge new fields. */
+function headerSafe(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ').trim();
+}
+
+/** The API's JSON fields as an RFC 822 message, so both inputs take one path. */
+function messageFromFields(input: EmailInput): Buffer {
+  const content = input.content ?? '';
+  const type = HTML_HINT.test(content) ? 'text/html' : 'text/plain';
+  const header = [
+    ...(input.sender ? [`From: ${headerSafe(input.sender)}`] : []),
+    `Subject: ${headerSafe(input.subject ?? '')}`,
+    'MIME-Version: 1.0',
+    `Content-Type: ${type}; charset=utf-8`,
+    'Content-Transfer-Encoding: 8bit',
+  ].join('\r\n');
+  return Buffer.from(`${header}\r\n\r\n${content}`, 'utf8');
+}
+
+export async function parseEmail(input: EmailInput, limits: ParseLimits): Promise<ParsedEmail> {
+  if (input.raw !== undefined) return parseRaw(input.raw, limits);
+  const parsed = await parseRaw(messageFromFields(input), limits);
+  parsed.origin = 'fields';
+  return parsed;
+}

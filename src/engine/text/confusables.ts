@@ -1,0 +1,119 @@
+/**
+ * Confusable characters: what a reader's eye takes for something else.
+ * `skeleton` maps a label to the Latin string it looks like, so "pаypa1"
+ * (Cyrillic а, digit 1) and "paypal" share a skeleton.
+ */
+
+/** Single characters that look like a Latin letter. Both sides of a comparison pass through this. */
+const LOOKS_LIKE: Readonly<Record<string, string>> = {
+  // Cyrillic
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  һ: 'h',
+  і: 'l',
+  ї: 'l',
+  ј: 'j',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  ѕ: 's',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ӏ: 'l',
+  ɡ: 'g',
+  ь: 'b',
+  // Greek
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  η: 'n',
+  ι: 'l',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  // Latin and digits the eye confuses
+  i: 'l',
+  '1': 'l',
+  '|': 'l',
+  '!': 'l',
+  '0': 'o',
+  '5': 's',
+  '3': 'e',
+  $: 's',
+  '@': 'a',
+  ı: 'l',
+  ł: 'l',
+  ø: 'o',
+  đ: 'd',
+};
+
+/** Letter pairs that read as one letter in most fonts. */
+const LOOKS_LIKE_PAIRS: readonly (readonly [RegExp, string])[] = [
+  [/rn/g, 'm'],
+  [/vv/g, 'w'],
+  [/cl/g, 'd'],
+];
+
+const COMBINING_MARKS = /\p{M}/gu;
+
+export function skeleton(text: string): string {
+  let out = '';
+  for (const char of text.normalize('NFKD').replace(COMBINING_MARKS, '').toLowerCase()) {
+    out += LOOKS_LIKE[char] ?? char;
+  }
+  for (const [pair, letter] of LOOKS_LIKE_PAIRS) out = out.replace(pair, letter);
+  return out;
+}
+
+const SCRIPTS: readonly (readonly [string, RegExp])[] = [
+  ['Latin', /\p{Script=Latin}/u],
+  ['Cyrillic', /\p{Script=Cyrillic}/u],
+  ['Greek', /\p{Script=Greek}/u],
+];
+
+/**
+ * Whether a label mixes the scripts that imitate each other (Latin, Cyrillic,
+ * Greek). Japanese mixing Han and Kana, say, is ordinary and not reported.
+ */
+export function isMixedScript(label: string): boolean {
+  let seen = 0;
+  for (const [, pattern] of SCRIPTS) if (pattern.test(label)) seen++;
+  return seen > 1;
+}
+
+/** Levenshtein distance, giving up (returning max + 1) as soon as it must exceed `max`. */
+export function boundedEditDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min(
+        (previous[j] ?? Infinity) + 1,
+        (current[j - 1] ?? Infinity) + 1,
+        (previous[j - 1] ?? Infinity) + cost,
+      );
+      current.push(value);
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > max) return max + 1;
+    previous = current;
+  }
+  return Math.min(previous[b.length] ?? max + 1, max + 1);
+}

@@ -1,0 +1,304 @@
+/**
+ * One pass over an HTML body with htmlparser2, collecting what the link and
+ * content analyzers need: every URL-bearing attribute, anchor texts, forms,
+ * scripts, and the text split into what a reader sees and what is hidden from
+ * them. Parsed once per email and shared (see `htmlOf`).
+ */
+import { Parser } from 'htmlparser2';
+import type { ParsedEmail } from '../types.ts';
+
+export const LINK_SOURCES = {
+  text: 'text',
+  href: 'href',
+  src: 'src',
+  form: 'form',
+  srcset: 'srcset',
+  css: 'css',
+} as const;
+export type LinkSource = (typeof LINK_SOURCES)[keyof typeof LINK_SOURCES];
+
+export interface HtmlLink {
+  url: string;
+  source: LinkSource;
+  /** Visible text of the enclosing anchor, for `href` links. */
+  anchorText: string | null;
+}
+
+export interface HtmlForm {
+  action: string | null;
+  hasPassword: boolean;
+}
+
+export interface HtmlDocument {
+  visibleText: string;
+  hiddenText: string;
+  links: HtmlLink[];
+  forms: HtmlForm[];
+  scripts: string;
+}
+
+/** Bounds on what one document may keep, whatever its size. */
+const MAX_TEXT_CHARS = 200_000;
+const MAX_LINKS = 2_000;
+const MAX_ANCHOR_CHARS = 500;
+
+/** Attributes that carry a URL, by element; `background` is the old table-cell image. */
+const URL_ATTRIBUTES: Readonly<Record<string, readonly (readonly [string, LinkSource])[]>> = {
+  a: [['href', 'href']],
+  area: [['href', 'href']],
+  link: [['href', 'href']],
+  img: [
+    ['src', 'src'],
+    ['srcset', 'srcset'],
+  ],
+  source: [
+    ['src', 'src'],
+    ['srcset', 'srcset'],
+  ],
+  iframe: [['src', 'src']],
+  frame: [['src', 'src']],
+  embed: [['src', 'src']],
+  script: [['src', 'src']],
+  video: [
+    ['src', 'src'],
+    ['poster', 'src'],
+  ],
+  audio: [['src', 'src']],
+  object: [['data', 'src']],
+  form: [['action', 'form']],
+  button: [['formaction', 'form']],
+  input: [
+    ['formaction', 'form'],
+    ['src', 'src'],
+  ],
+  body: [['background', 'src']],
+  table: [['background', 'src']],
+  td: [['background', 'src']],
+};
+
+const BLOCK_ELEMENTS = new Set([
+  'p',
+  'div',
+  'br',
+  'tr',
+  'td',
+  'th',
+  'li',
+  'ul',
+  'ol',
+  'table',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'hr',
+  'title',
+]);
+const RAW_TEXT_ELEMENTS = new Set(['script', 'style', 'title', 'head', 'noscript', 'template']);
+
+const HIDING_STYLE =
+  /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden|(?:font-size|max-height|max-width|opacity)\s*:\s*0+(?:\.0+)?[a-z%]*\s*(?:!important)?\s*(?:;|$))/i;
+const CSS_URL = /url\(\s*(['"]?)([^'")\s]+)\1\s*\)/gi;
+const META_REFRESH_URL = /url\s*=\s*['"]?([^'"\s;]+)/i;
+const STYLE_COLOR = /(?:^|;)\s*color\s*:\s*([^;!]+)/i;
+const STYLE_BACKGROUND = /(?:^|;)\s*background(?:-color)?\s*:\s*([^;!]+)/i;
+
+/** Colours normalised enough to compare text with its background; `null` means unknown. */
+function normalizeColor(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const color = value.trim().toLowerCase();
+  if (color.includes('url(') || color === 'transparent' || color === 'inherit') return null;
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/.exec(color);
+  if (short) return `#${short[1]}${short[1]}${short[2]}${short[2]}${short[3]}${short[3]}`;
+  const rgb = /^rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)/.exec(color);
+  if (rgb)
+    return `#${[rgb[1], rgb[2], rgb[3]].map((n) => Number(n).toString(16).padStart(2, '0')).join('')}`;
+  return NAMED_COLORS[color] ?? color;
+}
+
+const NAMED_COLORS: Readonly<Record<string, string>> = { white: '#ffffff', black: '#000000' };
+
+interface Frame {
+  name: string;
+  hidden: boolean;
+  color: string | null;
+  background: string | null;
+}
+
+interface OpenAnchor {
+  link: HtmlLink;
+  text: string;
+}
+
+class HtmlReader {
+  readonly doc: HtmlDocument = {
+    visibleText: '',
+    hiddenText: '',
+    links: [],
+    forms: [],
+    scripts: '',
+  };
+  // Mail clients render on white unless told otherwise, so white text with no background is unseen.
+  private readonly stack: Frame[] = [
+    { name: '#root', hidden: false, color: '#000000', background: '#ffffff' },
+  ];
+  private anchor: OpenAnchor | null = null;
+  private form: HtmlForm | null = null;
+
+  private get top(): Frame {
+    return (
+      this.stack[this.stack.length - 1] ?? {
+        name: '#root',
+        hidden: false,
+        color: null,
+        background: null,
+      }
+    );
+  }
+
+  onopentag(name: string, attribs: Record<string, string>): void {
+    const parent = this.top;
+    const style = attribs.style ?? '';
+    const background =
+      attribs.background !== undefined
+        ? null
+        : (normalizeColor(STYLE_BACKGROUND.exec(style)?.[1] ?? attribs.bgcolor) ??
+          parent.background);
+    const color =
+      normalizeColor(
+        STYLE_COLOR.exec(style)?.[1] ?? (name === 'font' ? attribs.color : undefined),
+      ) ?? parent.color;
+    const hidden =
+      parent.hidden ||
+      'hidden' in attribs ||
+      HIDING_STYLE.test(style) ||
+      (color !== null && color === background);
+    this.stack.push({ name, hidden, color, background });
+    this.collectLinks(name, attribs, style);
+    if (name === 'form') this.openForm(attribs);
+    if (name === 'input' && attribs.type?.toLowerCase() === 'password') this.markPassword();
+    if (BLOCK_ELEMENTS.has(name)) this.appendText(' ');
+  }
+
+  onclosetag(name: string): void {
+    if (this.stack.length > 1) this.stack.pop();
+    if (name === 'a' || name === 'area') this.closeAnchor();
+    if (name === 'form') this.form = null;
+    if (BLOCK_ELEMENTS.has(name)) this.appendText(' ');
+  }
+
+  ontext(text: string): void {
+    const { name } = this.top;
+    if (name === 'script') {
+      this.doc.scripts = append(this.doc.scripts, text);
+    } else if (name === 'style') {
+      for (const match of text.matchAll(CSS_URL)) this.addLink(match[2] ?? '', LINK_SOURCES.css);
+    } else if (!RAW_TEXT_ELEMENTS.has(name)) {
+      this.appendText(text);
+    }
+  }
+
+  private appendText(text: string): void {
+    if (this.top.hidden) {
+      this.doc.hiddenText = append(this.doc.hiddenText, text);
+      return;
+    }
+    this.doc.visibleText = append(this.doc.visibleText, text);
+    if (this.anchor && this.anchor.text.length < MAX_ANCHOR_CHARS) this.anchor.text += text;
+  }
+
+  private collectLinks(name: string, attribs: Record<string, string>, style: string): void {
+    for (const [attribute, source] of URL_ATTRIBUTES[name] ?? []) {
+      const value = attribs[attribute];
+      if (value === undefined || value.trim() === '') continue;
+      if (source === LINK_SOURCES.srcset) {
+        for (const candidate of value.split(','))
+          this.addLink(candidate.trim().split(/\s+/)[0] ?? '', source);
+      } else {
+        const link = this.addLink(value, source);
+        if (link && (name === 'a' || name === 'area')) this.anchor = { link, text: '' };
+      }
+    }
+    for (const match of style.matchAll(CSS_URL)) this.addLink(match[2] ?? '', LINK_SOURCES.css);
+    if (name === 'meta' && attribs['http-equiv']?.toLowerCase() === 'refresh') {
+      const url = META_REFRESH_URL.exec(attribs.content ?? '')?.[1];
+      if (url !== undefined) this.addLink(url, LINK_SOURCES.href);
+    }
+  }
+
+  private addLink(url: string, source: LinkSource): HtmlLink | null {
+    if (url === '' || this.doc.links.length >= MAX_LINKS) return null;
+    const link: HtmlLink = { url: url.trim(), source, anchorText: null };
+    this.doc.links.push(link);
+    return link;
+  }
+
+  private closeAnchor(): void {
+    if (this.anchor === null) return;
+    this.anchor.link.anchorText = this.anchor.text.replace(/\s+/g, ' ').trim();
+    this.anchor = null;
+  }
+
+  private openForm(attribs: Record<string, string>): void {
+    this.form = { action: attribs.action?.trim() ?? null, hasPassword: false };
+    this.doc.forms.push(this.form);
+  }
+
+  private markPassword(): void {
+    // A password box outside any form still asks for a password.
+    if (this.form === null) this.openForm({});
+    if (this.form) this.form.hasPassword = true;
+  }
+}
+
+function append(buffer: string, text: string): string {
+  return buffer.length >= MAX_TEXT_CHARS
+    ? buffer
+    : buffer + text.slice(0, MAX_TEXT_CHARS - buffer.length);
+}
+
+export function readHtml(html: string): HtmlDocument {
+  const reader = new HtmlReader();
+  const parser = new Parser(
+    {
+      onopentag: (name, attribs) => {
+        reader.onopentag(name, attribs);
+      },
+      onclosetag: (name) => {
+        reader.onclosetag(name);
+      },
+      ontext: (text) => {
+        reader.ontext(text);
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.end(html);
+  const { doc } = reader;
+  doc.visibleText = collapse(doc.visibleText);
+  doc.hiddenText = collapse(doc.hiddenText);
+  return doc;
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+const documents = new WeakMap<ParsedEmail, HtmlDocument>();
+
+/** The email's HTML body, read once however many analyzers ask. */
+export function htmlOf(email: ParsedEmail): HtmlDocument {
+  let doc = documents.get(email);
+  if (!doc) {
+    doc = readHtml(email.html);
+    documents.set(email, doc);
+  }
+  return doc;
+}

@@ -1,0 +1,51 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { AppError } from '../lib/errors.ts';
+
+/**
+ * `producer` connections fail fast while Redis is away, so the API can answer 503
+ * instead of hanging; `worker` connections wait forever, as BullMQ's blocking
+ * commands require (maxRetriesPerRequest: null).
+ */
+export type ConnectionRole = 'producer' | 'worker';
+
+export function createRedis(url: string, role: ConnectionRole, name = 'phishnet'): Redis {
+  const options: RedisOptions =
+    role === 'worker'
+      ? { maxRetriesPerRequest: null, connectionName: name }
+      : {
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          connectTimeout: 2_000,
+          connectionName: name,
+        };
+  const redis = new Redis(url, { ...options, lazyConnect: true });
+  // ioredis reconnects by itself; errors surface on the commands that fail.
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** Connects (when not yet connected) and waits until Redis answers, or throws. */
+export async function connectRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'wait') await redis.connect();
+  await redis.ping();
+}
+
+/** Reads the server's eviction policy; anything but `noeviction` can silently drop jobs. */
+export async function readEvictionPolicy(redis: Redis): Promise<string> {
+  const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+  return reply[1] ?? 'unknown';
+}
+
+export async function assertNoEviction(
+  redis: Redis,
+  allowEviction: boolean,
+): Promise<string | null> {
+  const policy = await readEvictionPolicy(redis);
+  if (policy === 'noeviction') return null;
+  const warning = `Redis maxmemory-policy is "${policy}", not "noeviction": when Redis fills up it will silently delete queued jobs.`;
+  if (allowEviction) return warning;
+  throw new AppError(
+    'REDIS_EVICTION_POLICY',
+    `${warning} Run "CONFIG SET maxmemory-policy noeviction" on Redis, or set PHISHNET_ALLOW_EVICTION=true to accept the risk.`,
+  );
+}

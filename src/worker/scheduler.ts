@@ -1,0 +1,32 @@
+import type { Config } from '../config/config.ts';
+import { createQueues, closeQueues } from '../jobs/queues.ts';
+import { connectRedis, createRedis } from '../jobs/redis.ts';
+import type { Logger } from '../lib/logger.ts';
+import { MONITORING_JOBS } from './monitoring.ts';
+
+/**
+ * Registers the periodic tasks as BullMQ job schedulers on the monitoring lane.
+ * Upserting is idempotent, so two schedulers never run a task twice.
+ */
+export async function startScheduler(options: {
+  config: Config;
+  redisUrl: string;
+  logger: Logger;
+}): Promise<{ close(): Promise<void> }> {
+  const { config } = options;
+  const redis = createRedis(options.redisUrl, 'worker', 'phishnet-scheduler');
+  await connectRedis(redis);
+  const queues = createQueues(redis, config.prefix, config.retention);
+  await queues.monitoring.upsertJobScheduler(
+    MONITORING_JOBS.metricsSnapshot,
+    { every: config.metricsSnapshotMs },
+    { name: MONITORING_JOBS.metricsSnapshot, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+  options.logger.info({ everyMs: config.metricsSnapshotMs }, 'scheduler:started');
+  return {
+    async close() {
+      await closeQueues(queues);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { generateKeyPairSync, createSign, createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { analyzeEmail, DEFAULT_ENGINE_OPTIONS, parseEmail } from '../../src/engine/index.ts';
+
+const encoder = new TextEncoder();
+
+describe('analysing the API’s JSON fields', () => {
+  it('builds the same model from subject, sender and HTML content', async () => {
+    const email = await parseEmail(
+      {
+        subject: 'Account locked',
+        sender: 'PayPal <alert@pp-alerts.example>',
+        content: '<p>Verify your account: <a href="http://203.0.113.5/">www.paypal.com</a></p>',
+      },
+      DEFAULT_ENGINE_OPTIONS.limits,
+    );
+    expect(email.origin).toBe('fields');
+    expect(email.from).toEqual({ name: 'PayPal', address: 'alert@pp-alerts.example' });
+    expect(email.html).toContain('203.0.113.5');
+  });
+
+  it('does not let a line break in a field forge a header', async () => {
+    const email = await parseEmail(
+      { sender: 'a@b.example\r\nBcc: injected@example.org', subject: 'x\nReply-To: c@d.example' },
+      DEFAULT_ENGINE_OPTIONS.limits,
+    );
+    expect(email.headers.map((h) => h.key)).not.toEqual(expect.arrayContaining(['bcc']));
+    expect(email.replyTo).toEqual([]);
+  });
+
+  it('judges it without complaining about headers it never had', async () => {
+    const result = await analyzeEmail(
+      {
+        subject: 'Account locked',
+        sender: 'PayPal <alert@pp-alerts.example>',
+        content: '<p>Verify your account: <a href="http://203.0.113.5/">www.paypal.com</a></p>',
+      },
+      DEFAULT_ENGINE_OPTIONS,
+    );
+    const ids = result.findings.map((f) => f.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'headers.display_name_spoof',
+        'links.ip_host',
+        'links.anchor_mismatch',
+      ]),
+    );
+    expect(ids).not.toContain('headers.missing_message_id');
+    expect(result.verdict).toMatch(/phishing|malicious/);
+  });
+
+  it('runs only the analyzers asked for, and lists them', async () => {
+    const result = await analyzeEmail(
+      { content: 'hello' },
+      { ...DEFAULT_ENGINE_OPTIONS, analyzers: ['links'] },
+    );
+    expect(result.analyzers).toEqual(['links']);
+  });
+});
+
+describe('when receivers are trusted', () => {
+  const raw = encoder.encode(
+    [
+      'Authentication-Results: forged.example; spf=pass; dmarc=pass',
+      'Authentication-Results: mx.trusted.example; spf=fail smtp.mailfrom=x@y.example; dmarc=fail',
+      'From: a@y.example',
+      'Message-ID: <1@y.example>',
+      'Date: Tue, 12 Mar 2024 09:13:58 +0000',
+      '',
+      'hi',
+    ].join('\r\n'),
+  );
+
+  it('believes only their Authentication-Results', async () => {
+    const trusted = await analyzeEmail(
+      { raw },
+      { ...DEFAULT_ENGINE_OPTIONS, trustedReceivers: ['trusted.example'] },
+    );
+    expect(trusted.authentication).toMatchObject({ spf: 'fail', dmarc: 'fail' });
+  });
+
+  it('believes the top-most stamp when none are configured', async () => {
+    const untrusted = await analyzeEmail({ raw }, DEFAULT_ENGINE_OPTIONS);
+    expect(untrusted.authentication).toMatchObject({ spf: 'pass', dmarc: 'pass' });
+  });
+});
+
+describe('verifying DKIM through the resolver port', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const body = 'Hello, this is signed.\r\n';
+  const headers = 'From: a@signer.example\r\nSubject: signed\r\n';
+
+  function signed(bodyText: string): Uint8Array {
+    const bh = createHash('sha256').update(body).digest('base64');
+    const tags = `v=1; a=rsa-sha256; c=simple/simple; d=signer.example; s=sel; h=from:subject; bh=${bh}; b=`;
+    const signer = createSign('RSA-SHA256');
+    signer.update(`${headers}DKIM-Signature: ${tags}`);
+    const b = signer.sign(privateKey, 'base64');
+    return encoder.encode(`DKIM-Signature: ${tags}${b}\r\n${headers}\r\n${bodyText}`);
+  }
+
+  const key = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  const resolveTxt = (name: string) =>
+    Promise.resolve(name === 'sel._domainkey.signer.example' ? [[`v=DKIM1; k=rsa; p=${key}`]] : []);
+
+  it('passes an intact message', async () => {
+    const result = await analyzeEmail({ raw: signed(body) }, DEFAULT_ENGINE_OPTIONS, {
+      resolveTxt,
+    });
+    expect(result.authentication.dkim).toBe('pass');
+    expect(result.findings.map((f) => f.id)).not.toContain('headers.dkim_invalid');
+  });
+
+  it('reports a message altered after signing', async () => {
+    const result = await analyzeEmail(
+      { raw: signed('Hello, this was changed.\r\n') },
+      DEFAULT_ENGINE_OPTIONS,
+      { resolveTxt },
+    );
+    expect(result.authentication.dkim).toBe('fail');
+    expect(result.findings.map((f) => f.id)).toContain('headers.dkim_invalid');
+  });
+
+  it('does not verify without a resolver', async () => {
+    const result = await analyzeEmail({ raw: signed(body) }, DEFAULT_ENGINE_OPTIONS);
+    expect(result.authentication.dkim).toBe('none');
+  });
+});

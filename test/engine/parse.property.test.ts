@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { analysisResultSchema } from '../../src/contracts/analysis-result.ts';
+import { analyzeEmail, DEFAULT_ENGINE_OPTIONS, parseEmail } from '../../src/engine/index.ts';
+import type { EngineOptions } from '../../src/engine/index.ts';
+
+const encoder = new TextEncoder();
+const bytes = (text: string) => encoder.encode(text);
+
+/** Small limits, so the properties reach every limit quickly. */
+const TIGHT: EngineOptions = {
+  ...DEFAULT_ENGINE_OPTIONS,
+  limits: { maxBytes: 64 * 1024, maxHeaderBytes: 8 * 1024, maxMimeDepth: 20, maxAttachments: 5 },
+};
+
+const SEED_MESSAGE = [
+  'From: "PayPal" <service@paypa1.example>',
+  'To: recipient@example.org',
+  'Subject: =?UTF-8?B?VmVyaWZ5?= your account',
+  'Date: Tue, 12 Mar 2024 09:13:58 +0000',
+  'Message-ID: <a@b.example>',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="XX"',
+  '',
+  '--XX',
+  'Content-Type: text/html; charset=utf-8',
+  'Content-Transfer-Encoding: quoted-printable',
+  '',
+  '<a href=3D"http://3232235777/">www.paypal.com</a><form><input type=3Dpassword></form>',
+  '--XX',
+  'Content-Type: application/octet-stream; name="a.bin"',
+  'Content-Transfer-Encoding: base64',
+  '',
+  'AAECAwQFBgcICQ==',
+  '--XX--',
+  '',
+].join('\r\n');
+
+function nested(depth: number): string {
+  const open = Array.from(
+    { length: depth },
+    (_, i) => `--b${i}\r\nContent-Type: multipart/mixed; boundary="b${i + 1}"\r\n\r\n`,
+  );
+  return `From: a@b.example\r\nContent-Type: multipart/mixed; boundary="b0"\r\n\r\n${open.join('')}--b${depth}\r\n\r\nhi http://203.0.113.1/\r\n`;
+}
+
+/** A message with a random edit: bytes replaced, inserted, or the message cut short. */
+const mutatedMessage = fc
+  .tuple(
+    fc.nat({ max: SEED_MESSAGE.length }),
+    fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    fc.constantFrom('replace', 'insert', 'cut'),
+  )
+  .map(([at, junk, how]) => {
+    const seed = bytes(SEED_MESSAGE);
+    if (how === 'cut') return seed.subarray(0, at);
+    const tail = seed.subarray(how === 'replace' ? Math.min(seed.length, at + junk.length) : at);
+    return new Uint8Array([...seed.subarray(0, at), ...junk, ...tail]);
+  });
+
+const anyMessage = fc.oneof(
+  fc.uint8Array({ maxLength: 4096 }),
+  fc.string({ maxLength: 2048 }).map(bytes),
+  mutatedMessage,
+  fc.integer({ min: 1, max: 200 }).map((depth) => bytes(nested(depth))),
+  fc
+    .integer({ min: 1, max: 40 })
+    .map((kib) => bytes(`X-Big: ${'a'.repeat(kib * 1024)}\r\nFrom: a@b.example\r\n\r\nbody`)),
+);
+
+async function expectWellFormed(raw: Uint8Array, options: EngineOptions): Promise<void> {
+  const email = await parseEmail({ raw }, options.limits);
+  expect(email.attachments.length).toBeLessThanOrEqual(options.limits.maxAttachments);
+  const result = analysisResultSchema.parse(await analyzeEmail(email, options));
+  expect(result.findings.every((f) => f.evidence.length <= 300)).toBe(true);
+}
+
+describe('parsing and analysing arbitrary input', () => {
+  it('never throws and always returns a well-formed result', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyMessage, (raw) => expectWellFormed(raw, TIGHT)),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reports nesting beyond the limit instead of failing, even 10,000 levels deep', async () => {
+    const started = performance.now();
+    const email = await parseEmail({ raw: bytes(nested(10_000)) }, DEFAULT_ENGINE_OPTIONS.limits);
+    expect(email.parseFindings.map((f) => f.id)).toContain('parser.mime_depth_exceeded');
+    await expectWellFormed(bytes(nested(10_000)), DEFAULT_ENGINE_OPTIONS);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reports a header section over the limit', async () => {
+    const email = await parseEmail(
+      {
+        raw: bytes(`X-Big: ${'a'.repeat(20_000)}\r\nFrom: a@b.example\r\nSubject: hi\r\n\r\nbody`),
+      },
+      TIGHT.limits,
+    );
+    expect(email.parseFindings.map((f) => f.id)).toContain('parser.header_too_large');
+  });
+
+  it('cuts input over maxBytes before parsing and says so', async () => {
+    const raw = bytes(`From: a@b.example\r\nSubject: big\r\n\r\n${'x'.repeat(100_000)}`);
+    const email = await parseEmail({ raw }, TIGHT.limits);
+    expect(email.raw.byteLength).toBe(TIGHT.limits.maxBytes);
+    expect(email.parseFindings.map((f) => f.id)).toContain('parser.truncated');
+  });
+
+  it('keeps at most maxAttachments attachments', async () => {
+    const parts = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `--Z\r\nContent-Type: application/octet-stream; name="f${i}.bin"\r\nContent-Disposition: attachment\r\n\r\nAAAA\r\n`,
+    );
+    const raw = bytes(
+      `From: a@b.example\r\nContent-Type: multipart/mixed; boundary="Z"\r\n\r\n${parts.join('')}--Z--\r\n`,
+    );
+    const email = await parseEmail({ raw }, TIGHT.limits);
+    expect(email.attachments).toHaveLength(TIGHT.limits.maxAttachments);
+    expect(email.parseFindings.map((f) => f.id)).toContain('parser.attachments_capped');
+  });
+});
