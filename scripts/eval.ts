@@ -3,6 +3,7 @@
  * reads.  Usage: node dist/scripts/eval.js [corpusDir]
  */
 import { fileURLToPath } from 'node:url';
+import type { Analyzer } from '../src/contracts/analysis-result.ts';
 import { analyzeEmail, DEFAULT_ENGINE_OPTIONS } from '../src/engine/index.ts';
 import { classificationFigures, type ClassificationFigures } from '../src/engine/ml/metrics.ts';
 import { predict, type PhishingModel } from '../src/engine/ml/model.ts';
@@ -32,6 +33,16 @@ export interface EvaluationReport {
 
 type Classifier = (message: CorpusMessage) => Promise<boolean>;
 
+/** What a `full_email_scan` runs: everything but the deep attachment scan. */
+export const FULL_SCAN_ANALYZERS: readonly Analyzer[] = [
+  'parser',
+  'headers',
+  'links',
+  'content',
+  'ml',
+  'intel',
+];
+
 /** The model alone and the full engine on the test split: what the benchmark reuses. */
 export async function evaluateCorpus(
   corpusDir: string,
@@ -52,7 +63,8 @@ export function modelClassifier(model: PhishingModel): Classifier {
 
 export function engineClassifier(model: PhishingModel): Classifier {
   return async ({ raw }) => {
-    const { verdict } = await analyzeEmail({ raw }, DEFAULT_ENGINE_OPTIONS, { model });
+    const options = { ...DEFAULT_ENGINE_OPTIONS, analyzers: FULL_SCAN_ANALYZERS };
+    const { verdict } = await analyzeEmail({ raw }, options, { model });
     return verdict === 'phishing' || verdict === 'malicious';
   };
 }

@@ -15,6 +15,7 @@ import { SystemStatusBroadcaster } from './realtime/system-status.ts';
 import { wsRoutes } from './realtime/ws-routes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { analysisRoutes } from './routes/v1/analysis.ts';
+import { workersRoutes } from './routes/v1/workers.ts';
 
 export interface ApiDeps {
   jobs: JobsDeps;
@@ -49,12 +50,14 @@ export async function buildApp(config: Config, deps: ApiDeps): Promise<FastifyIn
   const system = new SystemStatusBroadcaster(deps.jobs.queues, config.systemStatusIntervalMs);
   app.addHook('onClose', () => {
     system.stop();
+    hub.close();
   });
 
   healthRoutes(app, { redis: deps.jobs.redis });
   await app.register(
     (v1, _opts, done) => {
       analysisRoutes(v1, { jobs: deps.jobs, maxEmailBytes });
+      workersRoutes(v1, { jobs: deps.jobs });
       done();
     },
     { prefix: '/api/v1' },

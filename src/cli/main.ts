@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { coerceError, isAppError } from '../lib/errors.ts';
 import { apiCommand } from './commands/api.ts';
+import { intelCommand } from './commands/intel.ts';
+import { scanCommand } from './commands/scan.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
 import { startCommand } from './commands/start.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -13,6 +15,10 @@ commands:
   worker [--queues a,b] [--concurrency N]
                              a worker process for the given lanes
   scheduler                  the periodic tasks
+  scan FILE.eml|DIR|- [--json]
+                             analyse emails locally, without Redis (exit 0 clean, 1 suspicious or worse)
+  intel load FILE --format F [--source NAME] | intel stats
+                             threat-feed indicators
 `;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -20,6 +26,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   api: apiCommand,
   worker: workerCommand,
   scheduler: schedulerCommand,
+  scan: scanCommand,
+  intel: intelCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -12,7 +12,7 @@ export async function serveApi(
   redisUrl: string,
   logger: Logger,
 ): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
-  const jobs = await openJobs({ redisUrl, prefix: config.prefix, retention: config.retention });
+  const jobs = await openJobs(config, redisUrl);
   const warning = await assertNoEviction(jobs.redis, config.allowEviction).catch(
     async (err: unknown) => {
       await jobs.close();

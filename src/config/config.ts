@@ -1,5 +1,15 @@
 import { AppError } from '../lib/errors.ts';
-import { SECOND_MS } from '../lib/time.ts';
+import { DAY_MS, MINUTE_MS, SECOND_MS } from '../lib/time.ts';
+import type { FeedFormat } from '../contracts/intel.ts';
+import type { FailureClass } from '../contracts/queues.ts';
+
+export interface RetryPolicy {
+  readonly retries: number;
+  /** First delay (exponential) or step (linear). */
+  readonly delayMs: number;
+  readonly backoff: 'none' | 'exponential' | 'linear';
+}
+export type RetryPolicies = Readonly<Record<FailureClass, RetryPolicy>>;
 import { envSchema } from './env-schema.ts';
 
 /** One validated, frozen configuration; the only reader of `process.env`. */
@@ -18,6 +28,22 @@ export interface Config {
   };
   readonly workers: { readonly processes: number; readonly concurrency: number };
   readonly taskTimeLimitMs: number;
+  readonly retry: RetryPolicies;
+  readonly feeds: {
+    readonly sources: readonly {
+      readonly url: string;
+      readonly format: FeedFormat;
+      readonly name: string;
+    }[];
+    readonly refreshMs: number;
+    readonly maxBytes: number;
+  };
+  readonly redirects: {
+    readonly enabled: boolean;
+    readonly maxHops: number;
+    readonly timeoutMs: number;
+  };
+  readonly dlq: { readonly maxEntries: number; readonly maxAgeMs: number };
   readonly systemStatusIntervalMs: number;
   readonly metricsSnapshotMs: number;
   readonly engine: {
@@ -72,6 +98,43 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     workers: { processes: e.PHISHNET_WORKERS, concurrency: e.PHISHNET_WORKER_CONCURRENCY },
     taskTimeLimitMs: e.PHISHNET_TASK_TIME_LIMIT_SECONDS * SECOND_MS,
+    retry: {
+      permanent: { retries: 0, delayMs: 0, backoff: 'none' },
+      temporary: {
+        retries: e.PHISHNET_RETRY_TEMPORARY_RETRIES,
+        delayMs: e.PHISHNET_RETRY_TEMPORARY_DELAY_MS,
+        backoff: 'exponential',
+      },
+      external: {
+        retries: e.PHISHNET_RETRY_EXTERNAL_RETRIES,
+        delayMs: e.PHISHNET_RETRY_EXTERNAL_DELAY_MS,
+        backoff: 'exponential',
+      },
+      infrastructure: {
+        retries: e.PHISHNET_RETRY_INFRASTRUCTURE_RETRIES,
+        delayMs: e.PHISHNET_RETRY_INFRASTRUCTURE_DELAY_MS,
+        backoff: 'exponential',
+      },
+      resource: {
+        retries: e.PHISHNET_RETRY_RESOURCE_RETRIES,
+        delayMs: e.PHISHNET_RETRY_RESOURCE_DELAY_MS,
+        backoff: 'linear',
+      },
+    },
+    feeds: {
+      sources: e.PHISHNET_FEEDS,
+      refreshMs: e.PHISHNET_FEED_REFRESH_MINUTES * MINUTE_MS,
+      maxBytes: e.PHISHNET_FEED_MAX_BYTES,
+    },
+    redirects: {
+      enabled: e.PHISHNET_RESOLVE_REDIRECTS,
+      maxHops: e.PHISHNET_REDIRECT_MAX_HOPS,
+      timeoutMs: e.PHISHNET_REDIRECT_TIMEOUT_MS,
+    },
+    dlq: {
+      maxEntries: e.PHISHNET_DLQ_MAX_ENTRIES,
+      maxAgeMs: e.PHISHNET_DLQ_MAX_AGE_DAYS * DAY_MS,
+    },
     systemStatusIntervalMs: e.PHISHNET_SYSTEM_STATUS_INTERVAL_MS,
     metricsSnapshotMs: e.PHISHNET_METRICS_SNAPSHOT_SECONDS * SECOND_MS,
     engine: {

@@ -3,6 +3,7 @@
  * `.env.example` and docs are checked against this table by a test.
  */
 import { z } from 'zod';
+import { FEED_FORMATS, feedFormatSchema } from '../contracts/intel.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const csv = z.string().transform((value) =>
@@ -73,6 +74,86 @@ export const envSchema = z.object({
   PHISHNET_TRUSTED_RECEIVERS: csv
     .default([])
     .describe('Comma-separated hosts whose Authentication-Results headers are believed.'),
+  PHISHNET_RETRY_TEMPORARY_RETRIES: int(0, 100)
+    .default(3)
+    .describe(
+      'Retries of a temporary failure (network error, timeout); exponential backoff with jitter.',
+    ),
+  PHISHNET_RETRY_TEMPORARY_DELAY_MS: int(0, 86_400_000)
+    .default(60_000)
+    .describe('First backoff delay of a temporary failure.'),
+  PHISHNET_RETRY_EXTERNAL_RETRIES: int(0, 100)
+    .default(5)
+    .describe(
+      "Retries of an external failure (a provider's 5xx or 429); exponential backoff with jitter.",
+    ),
+  PHISHNET_RETRY_EXTERNAL_DELAY_MS: int(0, 86_400_000)
+    .default(30_000)
+    .describe('First backoff delay of an external failure.'),
+  PHISHNET_RETRY_INFRASTRUCTURE_RETRIES: int(0, 100)
+    .default(5)
+    .describe(
+      'Retries of an infrastructure failure (Redis, storage); exponential backoff with jitter.',
+    ),
+  PHISHNET_RETRY_INFRASTRUCTURE_DELAY_MS: int(0, 86_400_000)
+    .default(10_000)
+    .describe('First backoff delay of an infrastructure failure.'),
+  PHISHNET_RETRY_RESOURCE_RETRIES: int(0, 100)
+    .default(2)
+    .describe('Retries of a resource failure (memory, disk, time limit); linear backoff.'),
+  PHISHNET_RETRY_RESOURCE_DELAY_MS: int(0, 86_400_000)
+    .default(120_000)
+    .describe('Backoff step of a resource failure (delay = step × retry number).'),
+  PHISHNET_DLQ_MAX_ENTRIES: int(1, 10_000_000)
+    .default(10_000)
+    .describe('The dead-letter queue keeps at most this many entries, dropping the oldest.'),
+  PHISHNET_DLQ_MAX_AGE_DAYS: int(1, 3_650)
+    .default(180)
+    .describe('Dead letters older than this are dropped.'),
+  PHISHNET_FEEDS: z
+    .string()
+    .transform((value, ctx) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+        .map((item) => {
+          const [format = '', url = ''] = item.split('|', 2);
+          const parsedFormat = feedFormatSchema.safeParse(format);
+          const parsedUrl = z.url({ protocol: /^https?$/ }).safeParse(url);
+          if (!parsedFormat.success || !parsedUrl.success) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${item}": expected FORMAT|URL with FORMAT one of ${FEED_FORMATS.join(', ')}`,
+            });
+          }
+          return {
+            format: parsedFormat.data ?? 'plain',
+            url,
+            name: url ? new URL(url).host : item,
+          };
+        }),
+    )
+    .default([])
+    .describe(
+      'Threat feeds to refresh on schedule: comma-separated FORMAT|URL, e.g. plain|https://openphish.com/feed.txt.',
+    ),
+  PHISHNET_FEED_REFRESH_MINUTES: int(1, 10_080)
+    .default(60)
+    .describe('How often configured threat feeds are downloaded again.'),
+  PHISHNET_FEED_MAX_BYTES: int(1_024, 1_073_741_824)
+    .default(64 * 1024 * 1024)
+    .describe('Largest threat-feed download accepted, in bytes.'),
+  PHISHNET_RESOLVE_REDIRECTS: z
+    .stringbool()
+    .default(false)
+    .describe(
+      'link_safety_check follows redirects of links (never to private, loopback or link-local addresses).',
+    ),
+  PHISHNET_REDIRECT_MAX_HOPS: int(1, 20).default(5).describe('Redirect hops followed per link.'),
+  PHISHNET_REDIRECT_TIMEOUT_MS: int(100, 60_000)
+    .default(5_000)
+    .describe('Time budget for following one link.'),
   PHISHNET_VERDICT_SUSPICIOUS: int(1, 100)
     .default(30)
     .describe('Score from which a verdict is suspicious.'),

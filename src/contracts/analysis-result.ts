@@ -13,6 +13,8 @@ export const ANALYZERS = [
   'intel',
   'ml',
   'sandbox',
+  /** Notes of a comprehensive flow about its own parts. */
+  'flow',
 ] as const;
 export const analyzerSchema = z.enum(ANALYZERS);
 export type Analyzer = z.infer<typeof analyzerSchema>;

@@ -2,7 +2,13 @@
 import { z } from 'zod';
 import { analysisResultSchema } from './analysis-result.ts';
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
-import { analysisTypeSchema, laneSchema, prioritySchema, routingSchema } from './queues.ts';
+import {
+  analysisTypeSchema,
+  failureClassSchema,
+  laneSchema,
+  prioritySchema,
+  routingSchema,
+} from './queues.ts';
 
 export const submitRequestSchema = z
   .object({
@@ -31,13 +37,15 @@ export const submitResponseSchema = z.object({
 });
 export type SubmitResponse = z.infer<typeof submitResponseSchema>;
 
-export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
+export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
 export const jobStatusValueSchema = z.enum(JOB_STATUSES);
 export type JobStatusValue = z.infer<typeof jobStatusValueSchema>;
 
 export const jobErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
+  /** How the failure was classified, which decides its retries. */
+  class: failureClassSchema.optional(),
 });
 
 export const jobStatusSchema = z.object({
@@ -50,14 +58,24 @@ export const jobStatusSchema = z.object({
   analysis_type: analysisTypeSchema,
   lane: laneSchema,
   routing: routingSchema,
+  /** Attempts made so far; a retrying job shows its last error and its class. */
   attempts: z.number().int().nonnegative(),
   error: jobErrorSchema.nullable(),
+  /** Times this job was replayed from the dead-letter queue. */
+  replays: z.number().int().nonnegative(),
   submitted_at: z.string(),
   finished_at: z.string().nullable(),
 });
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
 export const jobIdParamsSchema = z.object({ job_id: z.uuid() });
+
+export const cancelResponseSchema = z.object({
+  job_id: z.uuid(),
+  status: z.literal('cancelled'),
+  /** `removed`: it had not started; `aborted`: it was running and was told to stop. */
+  how: z.enum(['removed', 'aborted']),
+});
 
 export const errorBodySchema = z.object({
   error: z.object({

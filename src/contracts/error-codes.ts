@@ -61,6 +61,27 @@ export const ERROR_CODES = {
     status: 504,
     description: 'The task ran past its time limit and was stopped.',
   },
+  TASK_SANDBOX_CRASHED: {
+    status: 500,
+    description:
+      'The isolated analysis process died (out of memory, or killed) before it answered.',
+  },
+  TASK_CANCELLED: {
+    status: 409,
+    description: 'The job was cancelled before it finished.',
+  },
+  API_JOB_FINISHED: {
+    status: 409,
+    description: 'The job has already finished, so it cannot be cancelled.',
+  },
+  API_DLQ_ENTRY_NOT_FOUND: {
+    status: 404,
+    description: 'No dead-letter entry with this id (it was replayed, cleared or expired).',
+  },
+  TASK_FAILED: {
+    status: 500,
+    description: 'The task failed with an unexpected error; the message says what it was.',
+  },
   ENGINE_FAILED: {
     status: 500,
     description: 'The analysis engine could not run (a failed port, not a suspicious email).',

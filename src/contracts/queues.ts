@@ -21,6 +21,12 @@ export const TASK_NAMES = [
 export const taskNameSchema = z.enum(TASK_NAMES);
 export type TaskName = z.infer<typeof taskNameSchema>;
 
+/** The parent of the comprehensive flow: it aggregates its children's results. */
+export const FLOW_PARENT = 'comprehensive_analysis';
+/** What a job on a work lane runs: one of the seven tasks, or the flow parent. */
+export const jobKindSchema = z.enum([...TASK_NAMES, FLOW_PARENT]);
+export type JobKind = z.infer<typeof jobKindSchema>;
+
 export const ANALYSIS_TYPES = ['quick', 'standard', 'comprehensive'] as const;
 export const analysisTypeSchema = z.enum(ANALYSIS_TYPES);
 export type AnalysisType = z.infer<typeof analysisTypeSchema>;
@@ -32,7 +38,7 @@ export type Priority = z.infer<typeof prioritySchema>;
 /** Why a job went where it went; stored on the job and shown in its status. */
 export const routingSchema = z.object({
   lane: workLaneSchema,
-  task: taskNameSchema,
+  task: jobKindSchema,
   priority: prioritySchema,
   /** BullMQ priority within the lane: 1 is served first. */
   bullmq_priority: z.number().int().positive(),
@@ -47,8 +53,9 @@ export type Routing = z.infer<typeof routingSchema>;
  * Output: the job's return value is an `AnalysisResult`.
  */
 export const taskPayloadSchema = z.object({
+  /** The API's job id; for a flow child, its parent's. */
   job_id: z.uuid(),
-  task: taskNameSchema,
+  task: jobKindSchema,
   analysis_type: analysisTypeSchema,
   email_ref: z.string().regex(/^[0-9a-f]{64}$/),
   email_bytes: z.number().int().nonnegative(),
@@ -57,3 +64,14 @@ export const taskPayloadSchema = z.object({
   submitted_at: z.iso.datetime(),
 });
 export type TaskPayload = z.infer<typeof taskPayloadSchema>;
+
+/** Every failure is one of these; each has its own retry policy (see src/jobs/retry-policy.ts). */
+export const FAILURE_CLASSES = [
+  'temporary',
+  'permanent',
+  'resource',
+  'external',
+  'infrastructure',
+] as const;
+export const failureClassSchema = z.enum(FAILURE_CLASSES);
+export type FailureClass = z.infer<typeof failureClassSchema>;

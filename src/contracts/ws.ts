@@ -24,6 +24,10 @@ export const jobFailedSchema = z.object({
   job_id: z.string(),
   error: jobErrorSchema,
 });
+export const jobCancelledSchema = z.object({
+  type: z.literal('job_cancelled'),
+  job_id: z.string(),
+});
 export const pongSchema = z.object({ type: z.literal('pong') });
 export const wsErrorSchema = z.object({ type: z.literal('error'), error: jobErrorSchema });
 
@@ -47,6 +51,7 @@ export const jobMessageSchema = z.discriminatedUnion('type', [
   progressUpdateSchema,
   jobCompletedSchema,
   jobFailedSchema,
+  jobCancelledSchema,
   pongSchema,
   wsErrorSchema,
 ]);

@@ -8,7 +8,7 @@
  * plain text so the links and words in it are still examined.
  */
 import PostalMime, { decodeWords, type Address, type Email } from 'postal-mime';
-import { Buffer } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { defineFindings, listEvidence } from './findings.ts';
 import type { Finding } from '../contracts/analysis-result.ts';
 import type { EmailInput, Mailbox, ParsedAttachment, ParsedEmail, ParseLimits } from './types.ts';
@@ -51,7 +51,6 @@ const HEADER_SIZE_ERROR = /header size/i;
 
 const CRLF = Buffer.from('\r\n\r\n');
 const LF = Buffer.from('\n\n');
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 interface RawSplit {
   header: Buffer;
@@ -95,15 +94,6 @@ function unfoldedTopContentType(headerText: string): string | undefined {
     .replace(/\r?\n[ \t]+/g, ' ')
     .split(/\r?\n/)
     .find((line) => /^content-type:/i.test(line));
-}
-
-function isUtf8(bytes: Uint8Array): boolean {
-  try {
-    utf8Strict.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function mailboxes(addresses: readonly (Address | undefined)[] = []): Mailbox[] {
@@ -165,6 +155,139 @@ function toParsedEmail(
   };
 }
 
+/**
+ * postal-mime joins the decoded lines of every MIME part through a Blob
+ * (`new Blob(chunks).arrayBuffer()`). On Node 20 that round trip is most of
+ * the parse: about 70% of postal-mime's time on a median email (see
+ * `bench/`). Its decoders are not exported, so their prototypes are reached
+ * through a probe node and their `finalize` replaced by a plain copy into one
+ * fresh ArrayBuffer, which is what the Blob produced. Only a `finalize` whose
+ * code is exactly "flush, then Blob of `this.chunks`" is replaced; any other
+ * version of postal-mime keeps its own code and is merely slower.
+ */
+type DecoderChunk = ArrayBuffer | ArrayBufferView | string;
+type Flush = 'flushRemainder' | 'flushBuffer';
+type Finalize = (this: DecoderState) => Promise<ArrayBuffer>;
+
+interface DecoderState {
+  chunks: DecoderChunk[];
+  flushRemainder?: () => void;
+  flushBuffer?: () => void;
+}
+
+interface DecoderPrototype {
+  finalize: Finalize;
+}
+
+interface PatchedDecoder {
+  prototype: DecoderPrototype;
+  original: Finalize;
+  fast: Finalize;
+}
+
+/** postal-mime's own `finalize`, kept on the replacement; `Symbol.for` because a test runner may load this module twice. */
+const ORIGINAL_FINALIZE = Symbol.for('phishnet.postal-mime.finalize');
+const BLOB_FINALIZE =
+  /^finalize\(\)\{(?:this\.(flushRemainder|flushBuffer)\(\);)?return[\w$.(),]*blobToArrayBuffer\)?\(newBlob\(this\.chunks,\{type:["']application\/octet-stream["']\}\)\);?\}$/;
+const textEncoder = new TextEncoder();
+
+/** The bytes `new Blob(chunks)` holds: views and buffers as they are, strings as UTF-8. */
+function joinChunks(chunks: readonly DecoderChunk[]): ArrayBuffer {
+  let total = 0;
+  for (const chunk of chunks) {
+    // The pass-through decoder adds a '\n' string after every line.
+    if (typeof chunk !== 'string') total += chunk.byteLength;
+    else total += chunk === '\n' ? 1 : Buffer.byteLength(chunk, 'utf8');
+  }
+  // Not Buffer.concat: a small result would be a view into the shared pool, and postal-mime hands on the whole ArrayBuffer.
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    if (chunk === '\n') {
+      out[at++] = 0x0a;
+    } else if (typeof chunk === 'string') {
+      at += textEncoder.encodeInto(chunk, out.subarray(at)).written;
+    } else if (chunk instanceof Uint8Array) {
+      out.set(chunk, at);
+      at += chunk.byteLength;
+    } else {
+      const bytes = ArrayBuffer.isView(chunk)
+        ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+        : new Uint8Array(chunk);
+      out.set(bytes, at);
+      at += bytes.byteLength;
+    }
+  }
+  return out.buffer;
+}
+
+function blobFreeFinalize(flush: Flush | undefined, original: Finalize): Finalize {
+  const fast: Finalize = function (this: DecoderState) {
+    if (flush !== undefined) this[flush]?.();
+    return Promise.resolve(joinChunks(this.chunks));
+  };
+  return Object.assign(fast, { [ORIGINAL_FINALIZE]: original });
+}
+
+function originalOf(finalize: Finalize): Finalize {
+  const original = (finalize as Finalize & { [ORIGINAL_FINALIZE]?: Finalize })[ORIGINAL_FINALIZE];
+  return original ?? finalize;
+}
+
+/** The prototypes of postal-mime's base64, quoted-printable and pass-through decoders, if they are as expected. */
+function findDecoders(): PatchedDecoder[] {
+  const probe = new PostalMime() as unknown as {
+    root?: { setupContentDecoder?: (encoding: string) => void; contentDecoder?: unknown };
+  };
+  const node = probe.root;
+  if (typeof node?.setupContentDecoder !== 'function') return [];
+  const decoders: PatchedDecoder[] = [];
+  for (const encoding of ['base64', 'quoted-printable', '8bit']) {
+    node.setupContentDecoder(encoding);
+    const prototype: unknown =
+      typeof node.contentDecoder === 'object' && node.contentDecoder !== null
+        ? Object.getPrototypeOf(node.contentDecoder)
+        : null;
+    if (!isDecoderPrototype(prototype)) return [];
+    const original = originalOf(prototype.finalize);
+    const code = original
+      .toString()
+      .replace(/\/\/[^\n]*|\/\*[^]*?\*\//g, '')
+      .replace(/\s+/g, '');
+    const match = BLOB_FINALIZE.exec(code);
+    const flush = match?.[1] as Flush | undefined;
+    if (!match || (flush !== undefined && typeof Reflect.get(prototype, flush) !== 'function'))
+      return [];
+    decoders.push({ prototype, original, fast: blobFreeFinalize(flush, original) });
+  }
+  return decoders;
+}
+
+function isDecoderPrototype(value: unknown): value is DecoderPrototype {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.hasOwn(value, 'finalize') &&
+    typeof (value as { finalize: unknown }).finalize === 'function'
+  );
+}
+
+const decoders = findDecoders();
+
+/**
+ * Switches postal-mime between the Blob-free join and its own code; returns
+ * whether the Blob-free join is in use. On by default; tests switch it off to
+ * compare the two.
+ */
+export function setBlobFreeDecoding(enabled: boolean): boolean {
+  for (const { prototype, original, fast } of decoders) {
+    prototype.finalize = enabled ? fast : original;
+  }
+  return enabled && decoders.length > 0;
+}
+
+setBlobFreeDecoding(true);
+
 /** Up to `maxBytes` of the header, cut at a line end. */
 function clipHeader(header: Buffer, maxBytes: number): Buffer {
   if (header.length <= maxBytes) return header;
@@ -203,6 +326,16 @@ function refusalFinding(error: unknown, limits: ParseLimits): Finding {
   return finding('malformed', message);
 }
 
+/** The ArrayBuffer under `bytes` when they are all of it: postal-mime then reads it without copying. */
+function wholeArrayBuffer(bytes: Uint8Array): ArrayBuffer | undefined {
+  const { buffer } = bytes;
+  return buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === buffer.byteLength
+    ? buffer
+    : undefined;
+}
+
 async function parseRaw(input: Uint8Array, limits: ParseLimits): Promise<ParsedEmail> {
   const findings: Finding[] = [];
   const whole = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
@@ -213,7 +346,7 @@ async function parseRaw(input: Uint8Array, limits: ParseLimits): Promise<ParsedE
   const problems = checkStructure(split);
   if (problems.length > 0) findings.push(finding('malformed', listEvidence(problems)));
   try {
-    const email = await PostalMime.parse(bytes, {
+    const email = await PostalMime.parse(wholeArrayBuffer(bytes) ?? bytes, {
       maxNestingDepth: limits.maxMimeDepth,
       maxHeadersSize: limits.maxHeaderBytes,
       attachmentEncoding: 'arraybuffer',

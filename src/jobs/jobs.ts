@@ -1,31 +1,40 @@
 import { randomUUID } from 'node:crypto';
-import type { Job, JobState } from 'bullmq';
+import { FlowProducer, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AnalysisResult } from '../contracts/analysis-result.ts';
 import type { JobStatus, JobStatusValue, SubmitResponse } from '../contracts/api.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
 import {
-  laneSchema,
+  FLOW_PARENT,
   type AnalysisType,
-  type Lane,
   type Priority,
   type TaskPayload,
 } from '../contracts/queues.ts';
 import { AppError, coerceError, isAppError } from '../lib/errors.ts';
 import { BlobStore } from './blob-store.ts';
-import { keys } from './keys.ts';
+import { readJobRecord, writeJobRecord, type JobRecord } from './job-record.ts';
+import type { Config } from '../config/config.ts';
+import { DeadLetterQueue } from './dead-letters.ts';
 import { closeQueues, createQueues, type Queues, type RetentionOptions } from './queues.ts';
+import { maxAttempts } from './retry-policy.ts';
 import { connectRedis, createRedis } from './redis.ts';
 import { routeSubmission } from './routing.ts';
-import { TASKS } from './task-table.ts';
+import { COMPREHENSIVE_CHILDREN, TASKS } from './task-table.ts';
 
 export interface JobsDeps {
   redis: Redis;
   queues: Queues;
+  flows: FlowProducer;
   blobs: BlobStore;
+  deadLetters: DeadLetterQueue;
   prefix: string;
   retention: RetentionOptions;
+  /** BullMQ attempts per job; each failure class stops sooner (see retry-policy.ts). */
+  attempts: number;
 }
+
+/** Every analysis job retries through the worker's classified backoff strategy. */
+export const CLASSIFIED_BACKOFF = 'classified';
 
 export interface Submission {
   email: Uint8Array;
@@ -55,16 +64,15 @@ export async function submitAnalysis(
       routing,
       submitted_at: submittedAt,
     };
-    const record = keys(deps.prefix).job(jobId);
-    await deps.redis
-      .multi()
-      .hset(record, { lane: routing.lane, task: routing.task, submitted_at: submittedAt })
-      .pexpire(record, deps.retention.resultTtlMs)
-      .exec();
-    await deps.queues[routing.lane].add(routing.task, payload, {
+    await writeJobRecord(deps, payload, deps.retention.resultTtlMs);
+    const options = {
       jobId,
       priority: routing.bullmq_priority,
-    });
+      attempts: deps.attempts,
+      backoff: { type: CLASSIFIED_BACKOFF },
+    };
+    if (routing.task === FLOW_PARENT) await addComprehensiveFlow(deps, payload, options);
+    else await deps.queues[routing.lane].add(routing.task, payload, options);
     return {
       job_id: jobId,
       status: 'submitted',
@@ -73,6 +81,30 @@ export async function submitAnalysis(
       websocket_url: `/ws/jobs/${jobId}`,
       routing,
     };
+  });
+}
+
+/**
+ * A comprehensive analysis is a BullMQ flow: each child task runs on its own lane,
+ * and the parent, on `heavy`, aggregates what they found once they are all done.
+ * A failed child does not fail the parent: its verdict is built from the rest.
+ */
+async function addComprehensiveFlow(
+  deps: JobsDeps,
+  payload: TaskPayload,
+  options: { jobId: string; priority: number; attempts: number; backoff: { type: string } },
+): Promise<void> {
+  await deps.flows.add({
+    name: FLOW_PARENT,
+    queueName: TASKS.comprehensive_analysis.lane,
+    data: payload,
+    opts: options,
+    children: COMPREHENSIVE_CHILDREN.map((task) => ({
+      name: task,
+      queueName: TASKS[task].lane,
+      data: { ...payload, task },
+      opts: { ...options, jobId: `${options.jobId}-${task}`, ignoreDependencyOnFailure: true },
+    })),
   });
 }
 
@@ -87,38 +119,55 @@ const STATUS_OF_STATE: Record<JobState | 'unknown', JobStatusValue | null> = {
   unknown: null,
 };
 
-/** The lane a job runs on, from its record: no queue is scanned. */
-async function laneOf(deps: JobsDeps, jobId: string): Promise<Lane | null> {
-  const lane = laneSchema.safeParse(await deps.redis.hget(keys(deps.prefix).job(jobId), 'lane'));
-  return lane.success ? lane.data : null;
-}
-
 export async function findJob(
   deps: JobsDeps,
   jobId: string,
 ): Promise<Job<TaskPayload, AnalysisResult> | null> {
   return withRedis(async () => {
-    const lane = await laneOf(deps, jobId);
-    if (!lane) return null;
-    const job = (await deps.queues[lane].getJob(jobId)) as
+    const record = await readJobRecord(deps, jobId);
+    if (!record) return null;
+    const job = (await deps.queues[record.lane].getJob(jobId)) as
       Job<TaskPayload, AnalysisResult> | undefined;
     return job ?? null;
   });
 }
 
+/** A job's status from its record and its BullMQ job, without scanning a queue. */
 export async function getJobStatus(deps: JobsDeps, jobId: string): Promise<JobStatus | null> {
   return withRedis(async () => {
-    const lane = await laneOf(deps, jobId);
-    if (!lane) return null;
+    const record = await readJobRecord(deps, jobId);
+    if (!record) return null;
     // State first, then the job: a job read after its state is at least that far along,
     // so a completed state always comes with its result.
-    const status = STATUS_OF_STATE[await deps.queues[lane].getJobState(jobId)];
-    const job = status ? await findJob(deps, jobId) : null;
+    const state = await deps.queues[record.lane].getJobState(jobId);
+    const job = (await deps.queues[record.lane].getJob(jobId)) as
+      Job<TaskPayload, AnalysisResult> | undefined;
+    const base = {
+      job_id: jobId,
+      analysis_type: record.analysis_type,
+      lane: record.lane,
+      routing: record.routing,
+      submitted_at: record.submitted_at,
+      replays: record.replays,
+      error: recordedError(record),
+    };
+    if (record.cancelled_at && state !== 'completed') {
+      return {
+        ...base,
+        status: 'cancelled',
+        progress: job ? progressOf(job) : 0,
+        result: null,
+        processing_time: null,
+        attempts: job?.attemptsMade ?? 0,
+        error: base.error ?? { code: 'TASK_CANCELLED', message: 'cancelled', class: 'permanent' },
+        finished_at: record.cancelled_at,
+      };
+    }
+    const status = STATUS_OF_STATE[state];
     if (!status || !job) return null;
-    const payload = job.data;
     const finished = status === 'completed' || status === 'failed';
     return {
-      job_id: jobId,
+      ...base,
       status,
       progress: status === 'completed' ? 100 : progressOf(job),
       result: status === 'completed' ? job.returnvalue : null,
@@ -126,43 +175,28 @@ export async function getJobStatus(deps: JobsDeps, jobId: string): Promise<JobSt
         finished && job.processedOn && job.finishedOn
           ? (job.finishedOn - job.processedOn) / 1_000
           : null,
-      analysis_type: payload.analysis_type,
-      lane,
-      routing: payload.routing,
       attempts: job.attemptsMade,
-      error: status === 'failed' || job.failedReason ? await getJobError(deps, job) : null,
-      submitted_at: payload.submitted_at,
+      error:
+        status === 'completed'
+          ? null
+          : (base.error ??
+            (job.failedReason ? { code: 'TASK_FAILED', message: job.failedReason } : null)),
       finished_at: finished && job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
     };
   });
 }
 
+function recordedError(record: JobRecord): JobStatus['error'] {
+  if (!record.error_code) return null;
+  return {
+    code: record.error_code,
+    message: record.error_message ?? '',
+    ...(record.error_class ? { class: record.error_class } : {}),
+  };
+}
+
 function progressOf(job: Job): number {
   return typeof job.progress === 'number' ? Math.max(0, Math.min(100, job.progress)) : 0;
-}
-
-/** The worker records the code of the last failure beside the job, where BullMQ keeps only text. */
-export async function recordJobError(
-  deps: Pick<JobsDeps, 'redis' | 'prefix'>,
-  jobId: string,
-  error: { code: string; message: string },
-): Promise<void> {
-  await deps.redis.hset(keys(deps.prefix).job(jobId), {
-    error_code: error.code,
-    error_message: error.message,
-  });
-}
-
-export async function getJobError(
-  deps: Pick<JobsDeps, 'redis' | 'prefix'>,
-  job: Pick<Job, 'id' | 'failedReason'>,
-): Promise<{ code: string; message: string }> {
-  const [code, message] = await deps.redis.hmget(
-    keys(deps.prefix).job(job.id ?? ''),
-    'error_code',
-    'error_message',
-  );
-  return { code: code ?? 'API_INTERNAL', message: message ?? job.failedReason };
 }
 
 /** Any failure to reach Redis becomes a clear 503 rather than a 500. */
@@ -184,21 +218,22 @@ export interface OpenJobs extends JobsDeps {
 }
 
 /** Connects a producer to Redis and opens the lanes; what an API instance needs to enqueue and read. */
-export async function openJobs(options: {
-  redisUrl: string;
-  prefix: string;
-  retention: RetentionOptions;
-}): Promise<OpenJobs> {
-  const redis = createRedis(options.redisUrl, 'producer', 'phishnet-api');
+export async function openJobs(config: Config, redisUrl: string): Promise<OpenJobs> {
+  const redis = createRedis(redisUrl, 'producer', 'phishnet-api');
   await connectRedis(redis);
-  const queues = createQueues(redis, options.prefix, options.retention);
+  const queues = createQueues(redis, config.prefix, config.retention);
+  const flows = new FlowProducer({ connection: redis, prefix: config.prefix });
   return {
     redis,
     queues,
-    blobs: new BlobStore(redis, options.prefix, options.retention.resultTtlMs),
-    prefix: options.prefix,
-    retention: options.retention,
+    flows,
+    blobs: new BlobStore(redis, config.prefix, config.retention.resultTtlMs),
+    deadLetters: new DeadLetterQueue(redis, queues, config.prefix, config.dlq),
+    prefix: config.prefix,
+    retention: config.retention,
+    attempts: maxAttempts(config.retry),
     async close() {
+      await flows.close();
       await closeQueues(queues);
       redis.disconnect();
     },

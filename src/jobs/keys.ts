@@ -5,6 +5,12 @@ export function keys(prefix: string) {
     blob: (sha256: string) => `${prefix}:blob:${sha256}`,
     /** HASH per job: lane, task, analysis type, last error; expires with the results. */
     job: (jobId: string) => `${prefix}:job:${jobId}`,
+    /** SET of a comprehensive flow's children that have finished, for the parent's progress. */
+    flowDone: (jobId: string) => `${prefix}:job:${jobId}:done`,
+    /** STRING, short-lived: whoever sets it first takes that dead letter (replay, clear). */
+    dlqClaim: (taskId: string) => `${prefix}:dlq:claim:${taskId}`,
+    /** Pub/sub channel: a job id published here is cancelled wherever it runs. */
+    cancelChannel: () => `${prefix}:cancel`,
     /** LIST of JSON snapshots of lane depths, newest first, capped (see METRICS_HISTORY_LENGTH). */
     metricsHistory: () => `${prefix}:metrics:history`,
   };

@@ -1,4 +1,4 @@
-import type { AnalysisType, Priority, Routing, TaskName } from '../contracts/queues.ts';
+import type { AnalysisType, JobKind, Priority, Routing } from '../contracts/queues.ts';
 import { TASKS } from './task-table.ts';
 
 /** BullMQ priorities: 1 is served first. Gaps leave room for aging to lift a job. */
@@ -10,8 +10,8 @@ export const BULLMQ_PRIORITY = { urgent: 1, high: 4, normal: 8, low: 16 } as con
 export const ANALYSIS_TASK = {
   quick: 'quick_email_scan',
   standard: 'full_email_scan',
-  comprehensive: 'full_email_scan',
-} as const satisfies Record<AnalysisType, TaskName>;
+  comprehensive: 'comprehensive_analysis',
+} as const satisfies Record<AnalysisType, JobKind>;
 
 export interface RoutingInput {
   analysisType: AnalysisType;

@@ -1,4 +1,4 @@
-import type { TaskName, WorkLane } from '../contracts/queues.ts';
+import type { JobKind, TaskName, WorkLane } from '../contracts/queues.ts';
 import { MINUTE_MS, SECOND_MS } from '../lib/time.ts';
 
 export interface TaskSpec {
@@ -38,9 +38,18 @@ export const TASKS = {
   },
   deep_attachment_scan: { lane: 'heavy', estimatedCompletion: '5 minutes' },
   sandbox_analysis: { lane: 'heavy', estimatedCompletion: '5 minutes' },
-} as const satisfies Record<TaskName, TaskSpec>;
+  comprehensive_analysis: { lane: 'heavy', estimatedCompletion: '5 minutes' },
+} as const satisfies Record<JobKind, TaskSpec>;
 
-export function taskTimeLimitMs(task: TaskName, defaultMs: number): number {
+/** The children of a comprehensive analysis; the parent aggregates their results. */
+export const COMPREHENSIVE_CHILDREN = [
+  'full_email_scan',
+  'deep_attachment_scan',
+  'sandbox_analysis',
+  'threat_intelligence_lookup',
+] as const satisfies readonly TaskName[];
+
+export function taskTimeLimitMs(task: JobKind, defaultMs: number): number {
   const spec: TaskSpec = TASKS[task];
   return spec.timeLimitMs ?? defaultMs;
 }

@@ -28,6 +28,7 @@ export function isAppError(value: unknown, code?: ErrorCode): value is AppError 
 /** Turns anything thrown into an Error, so code after a `catch` can rely on one shape. */
 export function coerceError(value: unknown): Error {
   if (value instanceof Error) return value;
-  const message = typeof value === 'string' ? value : `non-error thrown: ${inspect(value, { depth: 2 })}`;
+  const message =
+    typeof value === 'string' ? value : `non-error thrown: ${inspect(value, { depth: 2 })}`;
   return new Error(message, { cause: value });
 }

@@ -1,33 +1,57 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.ts';
+import { IntelStore } from '../jobs/intel-store.ts';
 import { keys } from '../jobs/keys.ts';
 import { laneDepths, type Queues } from '../jobs/queues.ts';
+import { refreshFeeds, type FeedRefreshResult } from './feed-refresh.ts';
 
 /** 24 hours of one-minute snapshots. */
 export const METRICS_HISTORY_LENGTH = 1_440;
+const FEED_TIMEOUT_MS = 120_000;
 
-export const MONITORING_JOBS = { metricsSnapshot: 'metrics_snapshot' } as const;
+export const MONITORING_JOBS = {
+  metricsSnapshot: 'metrics_snapshot',
+  feedRefresh: 'feed_refresh',
+} as const;
 
 export interface MonitoringDeps {
   redis: Redis;
   queues: Queues;
-  prefix: string;
+  config: Config;
 }
 
 /** Periodic jobs of the monitoring lane, put there by the scheduler. */
 export async function runMonitoringJob(deps: MonitoringDeps, job: Job): Promise<unknown> {
-  if (job.name === MONITORING_JOBS.metricsSnapshot) return recordMetricsSnapshot(deps);
-  throw new Error(`unknown monitoring job ${job.name}`);
+  switch (job.name) {
+    case MONITORING_JOBS.metricsSnapshot:
+      return recordMetricsSnapshot(deps);
+    case MONITORING_JOBS.feedRefresh:
+      return refreshConfiguredFeeds(deps);
+    default:
+      throw new Error(`unknown monitoring job ${job.name}`);
+  }
 }
 
 async function recordMetricsSnapshot(deps: MonitoringDeps): Promise<{ timestamp: string }> {
   const timestamp = new Date().toISOString();
   const lanes = await laneDepths(deps.queues);
-  const key = keys(deps.prefix).metricsHistory();
+  const key = keys(deps.config.prefix).metricsHistory();
   await deps.redis
     .multi()
     .lpush(key, JSON.stringify({ timestamp, lanes }))
     .ltrim(key, 0, METRICS_HISTORY_LENGTH - 1)
     .exec();
   return { timestamp };
+}
+
+function refreshConfiguredFeeds(deps: MonitoringDeps): Promise<FeedRefreshResult[]> {
+  return refreshFeeds(
+    new IntelStore(deps.redis, deps.config.prefix),
+    [...deps.config.feeds.sources],
+    {
+      timeoutMs: FEED_TIMEOUT_MS,
+      maxBytes: deps.config.feeds.maxBytes,
+    },
+  );
 }

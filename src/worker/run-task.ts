@@ -1,31 +1,44 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { AnalysisResult } from '../contracts/analysis-result.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
-import { taskPayloadSchema } from '../contracts/queues.ts';
+import { taskPayloadSchema, type FailureClass, type JobKind } from '../contracts/queues.ts';
 import type { Config } from '../config/config.ts';
 import type { EnginePorts } from '../engine/types.ts';
-import { BlobStore } from '../jobs/blob-store.ts';
-import { recordJobError, type JobsDeps } from '../jobs/jobs.ts';
+import type { BlobStore } from '../jobs/blob-store.ts';
+import { classifyFailure } from '../jobs/failures.ts';
+import { recordJobError, type RecordDeps } from '../jobs/job-record.ts';
+import { shouldRetry } from '../jobs/retry-policy.ts';
 import { taskTimeLimitMs } from '../jobs/task-table.ts';
 import { AppError, coerceError, isAppError } from '../lib/errors.ts';
-import { PROCESSORS } from './processors/index.ts';
+import type { IndicatorCache } from './adapters/indicators.ts';
+import type { TaskProcessor } from './processors/types.ts';
 
-export interface RunTaskDeps extends Pick<JobsDeps, 'redis' | 'prefix'> {
+export interface RunTaskDeps extends RecordDeps {
   blobs: BlobStore;
   config: Config;
   ports: EnginePorts;
+  /** The threat-feed indicators, cached per process and refreshed when the feeds change. */
+  indicators?: IndicatorCache;
+  processors: Record<JobKind, TaskProcessor>;
 }
 
-/** Failures that no retry can mend: BullMQ is told not to try again. */
-const PERMANENT: ReadonlySet<ErrorCode> = new Set([
-  'TASK_NOT_IMPLEMENTED',
-  'TASK_PAYLOAD_INVALID',
-  'TASK_EMAIL_EXPIRED',
-]);
+/** An error on its way back to BullMQ, carrying its class for the backoff strategy. */
+export class ClassifiedError extends Error {
+  override readonly name = 'ClassifiedError';
+  readonly failureClass: FailureClass;
+
+  constructor(error: Error, failureClass: FailureClass) {
+    super(error.message, { cause: error });
+    this.failureClass = failureClass;
+    if (error.stack) this.stack = error.stack;
+  }
+}
 
 /**
- * Runs one analysis job: validates its payload, loads its email, runs its task's
- * processor under the time limit, and records the code of any failure.
+ * Runs one analysis job: validates its payload, loads its email, runs its
+ * task's processor under the time limit and the cancel signal, and on failure
+ * records the code and class, then lets the class's policy decide: retry with
+ * its backoff, or stop (BullMQ's UnrecoverableError).
  */
 export async function runTask(
   deps: RunTaskDeps,
@@ -33,42 +46,64 @@ export async function runTask(
   cancelSignal?: AbortSignal,
 ): Promise<AnalysisResult> {
   try {
-    const parsed = taskPayloadSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new AppError('TASK_PAYLOAD_INVALID', `invalid task payload: ${parsed.error.message}`);
-    }
-    const payload = parsed.data;
-    const email = await deps.blobs.get(payload.email_ref);
-    if (!email) {
-      throw new AppError('TASK_EMAIL_EXPIRED', `email ${payload.email_ref} is no longer stored`);
-    }
-    const limitMs = taskTimeLimitMs(payload.task, deps.config.taskTimeLimitMs);
-    const timeLimit = AbortSignal.timeout(limitMs);
-    const signal = cancelSignal ? AbortSignal.any([cancelSignal, timeLimit]) : timeLimit;
-    try {
-      return await PROCESSORS[payload.task]({
-        payload,
-        email,
-        config: deps.config,
-        ports: deps.ports,
-        signal,
-        reportProgress: (percent) => job.updateProgress(percent),
-      });
-    } catch (err) {
-      if (timeLimit.aborted) {
-        throw new AppError(
-          'TASK_TIME_LIMIT_EXCEEDED',
-          `${payload.task} exceeded its time limit of ${limitMs} ms`,
-          { cause: err },
-        );
-      }
-      throw err;
-    }
+    return await runProcessor(deps, job, cancelSignal);
   } catch (err) {
     const error = coerceError(err);
-    const code: ErrorCode = isAppError(error) ? error.code : 'ENGINE_FAILED';
-    if (job.id) await recordJobError(deps, job.id, { code, message: error.message });
-    if (PERMANENT.has(code)) throw new UnrecoverableError(error.message);
-    throw error;
+    const failureClass = classifyFailure(error);
+    const code: ErrorCode = isAppError(error) ? error.code : 'TASK_FAILED';
+    if (job.id) {
+      await recordJobError(deps, job.id, { code, message: error.message, class: failureClass });
+    }
+    if (!shouldRetry(deps.config.retry[failureClass], job.attemptsMade + 1)) {
+      throw new UnrecoverableError(error.message);
+    }
+    throw new ClassifiedError(error, failureClass);
+  }
+}
+
+async function runProcessor(
+  deps: RunTaskDeps,
+  job: Job<unknown>,
+  cancelSignal: AbortSignal | undefined,
+): Promise<AnalysisResult> {
+  const parsed = taskPayloadSchema.safeParse(job.data);
+  if (!parsed.success) {
+    throw new AppError('TASK_PAYLOAD_INVALID', `invalid task payload: ${parsed.error.message}`);
+  }
+  const payload = parsed.data;
+  const email = await deps.blobs.get(payload.email_ref);
+  if (!email) {
+    throw new AppError('TASK_EMAIL_EXPIRED', `email ${payload.email_ref} is no longer stored`);
+  }
+  const limitMs = taskTimeLimitMs(payload.task, deps.config.taskTimeLimitMs);
+  const timeLimit = AbortSignal.timeout(limitMs);
+  const signal = cancelSignal ? AbortSignal.any([cancelSignal, timeLimit]) : timeLimit;
+  try {
+    return await deps.processors[payload.task]({
+      payload,
+      email,
+      config: deps.config,
+      ports: deps.indicators
+        ? { ...deps.ports, indicators: await deps.indicators.get() }
+        : deps.ports,
+      signal,
+      reportProgress: (percent) => job.updateProgress(percent),
+      children: async () => ({
+        results: Object.values(await job.getChildrenValues<AnalysisResult>()),
+        failed: await job.getIgnoredChildrenFailures(),
+      }),
+    });
+  } catch (err) {
+    if (cancelSignal?.aborted) {
+      throw new AppError('TASK_CANCELLED', `${payload.task} was cancelled`, { cause: err });
+    }
+    if (timeLimit.aborted) {
+      throw new AppError(
+        'TASK_TIME_LIMIT_EXCEEDED',
+        `${payload.task} exceeded its time limit of ${limitMs} ms`,
+        { cause: err },
+      );
+    }
+    throw err;
   }
 }

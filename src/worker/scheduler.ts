@@ -22,7 +22,19 @@ export async function startScheduler(options: {
     { every: config.metricsSnapshotMs },
     { name: MONITORING_JOBS.metricsSnapshot, opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
-  options.logger.info({ everyMs: config.metricsSnapshotMs }, 'scheduler:started');
+  if (config.feeds.sources.length > 0) {
+    await queues.monitoring.upsertJobScheduler(
+      MONITORING_JOBS.feedRefresh,
+      { every: config.feeds.refreshMs },
+      { name: MONITORING_JOBS.feedRefresh, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  } else {
+    await queues.monitoring.removeJobScheduler(MONITORING_JOBS.feedRefresh);
+  }
+  options.logger.info(
+    { metricsEveryMs: config.metricsSnapshotMs, feeds: config.feeds.sources.length },
+    'scheduler:started',
+  );
   return {
     async close() {
       await closeQueues(queues);

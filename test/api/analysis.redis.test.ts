@@ -109,19 +109,40 @@ describe('the analysis API', () => {
     expect(blobs.length).toBeLessThanOrEqual(2);
   });
 
-  it('fails an unimplemented task permanently with a coded error, never a fake result', async () => {
+  it('runs a standard analysis as a full scan with the model', async () => {
     const submitted = await stack.app.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: { ...PHISH, analysis_type: 'standard' },
     });
-    const status = await waitForJob(stack.app, submitted.json<{ job_id: string }>().job_id);
-    expect(status).toMatchObject({
-      status: 'failed',
-      result: null,
-      attempts: 1,
-      error: { code: 'TASK_NOT_IMPLEMENTED' },
+    expect(submitted.json()).toMatchObject({
+      routing: { lane: 'standard', task: 'full_email_scan' },
     });
+    const status = await waitForJob(stack.app, submitted.json<{ job_id: string }>().job_id);
+    expect(status).toMatchObject({ status: 'completed', lane: 'standard' });
+    expect((status.result as { analyzers: string[] }).analyzers).toContain('ml');
+  });
+
+  it('runs a comprehensive analysis as a flow whose parent merges its children', async () => {
+    const submitted = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/analysis/submit',
+      payload: {
+        raw: fixture('attachment-zip-script.eml').toString('base64'),
+        analysis_type: 'comprehensive',
+      },
+    });
+    const jobId = submitted.json<{ job_id: string }>().job_id;
+    expect(submitted.json()).toMatchObject({
+      routing: { lane: 'heavy', task: 'comprehensive_analysis' },
+    });
+    const status = await waitForJob(stack.app, jobId, 30_000);
+    expect(status).toMatchObject({ status: 'completed', progress: 100 });
+    const result = status.result as { verdict: string; analyzers: string[] };
+    expect(result.verdict).toBe('malicious');
+    expect(result.analyzers).toEqual(
+      expect.arrayContaining(['headers', 'ml', 'attachments', 'sandbox', 'intel']),
+    );
   });
 
   describe('when the request is bad', () => {

@@ -1,6 +1,15 @@
 import { generateKeyPairSync, createSign, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { analyzeEmail, DEFAULT_ENGINE_OPTIONS, parseEmail } from '../../src/engine/index.ts';
+import {
+  compilePhraseMatcher,
+  compilePhrases,
+  CREDENTIAL_PHRASES,
+  PAYMENT_PHRASES,
+  THREAT_PHRASES,
+  URGENCY_PHRASES,
+} from '../../src/engine/text/phrases.ts';
 
 const encoder = new TextEncoder();
 
@@ -124,5 +133,60 @@ describe('verifying DKIM through the resolver port', () => {
   it('does not verify without a resolver', async () => {
     const result = await analyzeEmail({ raw: signed(body) }, DEFAULT_ENGINE_OPTIONS);
     expect(result.authentication.dkim).toBe('none');
+  });
+});
+
+describe('HTML with tags named like Object properties', () => {
+  it('is analysed, not thrown on', async () => {
+    const raw = encoder.encode(
+      'From: a@b.example\r\nContent-Type: text/html\r\n\r\n<constructor>x</constructor><__proto__ href="http://203.0.113.9/">y</__proto__>',
+    );
+    const result = await analyzeEmail({ raw }, DEFAULT_ENGINE_OPTIONS);
+    expect(result.verdict).toBeDefined();
+  });
+});
+
+describe('the phrase matcher', () => {
+  const tables = [CREDENTIAL_PHRASES, PAYMENT_PHRASES, THREAT_PHRASES, URGENCY_PHRASES];
+  const fragments = [
+    'verify your account',
+    'Your password expires',
+    'payment failed',
+    'account will be suspended',
+    'urgent',
+    'imediatamente',
+    'último aviso',
+    'sofort',
+    'ſofort',
+    'İmmediately',
+    'x',
+    'é',
+    '😀',
+    '\u{1d400}',
+    ' ',
+    '\n',
+    '-',
+    '.',
+    '1',
+  ];
+  const text = fc
+    .array(fc.oneof(fc.constantFrom(...fragments), fc.string({ unit: 'grapheme', maxLength: 4 })), {
+      maxLength: 30,
+    })
+    .map((parts) => parts.join(''));
+
+  it('finds what the single regular expression finds, where it finds it', () => {
+    const pairs = tables.map((t) => [compilePhrases(t), compilePhraseMatcher(t)] as const);
+    fc.assert(
+      fc.property(text, (sample) => {
+        for (const [regex, matcher] of pairs) {
+          const expected = regex.exec(sample);
+          const actual = matcher.exec(sample);
+          expect(actual?.index).toBe(expected?.index);
+          expect(actual?.[0]).toBe(expected?.[0]);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeMl, verdictScore } from '../../src/engine/analyzers/ml.ts';
-import { DEFAULT_ENGINE_OPTIONS, parseEmail, type ParsedEmail } from '../../src/engine/index.ts';
+import type { Finding, Severity } from '../../src/contracts/analysis-result.ts';
+import {
+  decideVerdict,
+  DEFAULT_ENGINE_OPTIONS,
+  parseEmail,
+  type ParsedEmail,
+} from '../../src/engine/index.ts';
 import { extractFeatures, fnv1a32, hashFeatures } from '../../src/engine/ml/features.ts';
 import { readModelFile, serializeModel } from '../../src/engine/ml/model-file.ts';
 import { predict } from '../../src/engine/ml/model.ts';
@@ -221,18 +227,54 @@ describe('the ml analyzer', () => {
       severity: 'high',
     });
     expect(output.findings[0]?.evidence).toMatch(
-      /^probability [01]\.\d{3}, threshold 0\.\d{3}; strongest features: /,
+      /^probability [01]\.\d{3}, threshold 0\.\d{3}, confident at 0\.\d{3}; strongest features: /,
     );
-    expect(output.findings[0]?.explanation).toMatch(/% likely to be phishing \(phishing\), mostly/);
+    expect(output.findings[0]?.explanation).toMatch(
+      /% likely to be phishing \(phishing, confidently\), mostly/,
+    );
   });
 
-  it.each([
-    [0, 0],
-    [0.35, 30],
-    [0.7, 60],
-    [0.85, 72],
-    [1, 84],
-  ])('maps probability %f to score %f when the model threshold is 0.7', (probability, score) => {
-    expect(verdictScore(probability, 0.7, DEFAULT_ENGINE_OPTIONS.thresholds)).toBe(score);
+  describe('when the model threshold is 0.7 and it is confident from 0.9', () => {
+    const model = { threshold: 0.7, confidentThreshold: 0.9 };
+    const { thresholds } = DEFAULT_ENGINE_OPTIONS;
+
+    it.each([
+      [0, 0],
+      [0.35, 20],
+      [0.7, 40],
+      [0.8, 50],
+      [0.9, 60],
+      [0.95, 72],
+      [1, 84],
+    ])('maps probability %f to score %f', (probability, score) => {
+      expect(verdictScore(probability, model, thresholds)).toBe(score);
+    });
+
+    it('makes a borderline score phishing only with a second finding that agrees', () => {
+      const ml = (score: number, severity: Severity): Finding => ({
+        id: 'ml.phishing_probability',
+        analyzer: 'ml',
+        severity,
+        score,
+        evidence: '',
+        explanation: 'The model rated it.',
+      });
+      const replyTo: Finding = {
+        id: 'headers.reply_to_mismatch',
+        analyzer: 'headers',
+        severity: 'medium',
+        score: 25,
+        evidence: '',
+        explanation: 'Replies go elsewhere.',
+      };
+      const borderline = ml(verdictScore(0.8, model, thresholds), 'medium');
+      expect(decideVerdict([borderline], thresholds).verdict).toBe('suspicious');
+      expect(decideVerdict([borderline, replyTo], thresholds).verdict).toBe('phishing');
+      const leaningHam = ml(verdictScore(0.65, model, thresholds), 'medium');
+      const weak = { ...replyTo, severity: 'low' as const, score: 12 };
+      expect(decideVerdict([leaningHam, weak], thresholds).verdict).toBe('suspicious');
+      const confident = ml(verdictScore(0.92, model, thresholds), 'high');
+      expect(decideVerdict([confident], thresholds).verdict).toBe('phishing');
+    });
   });
 });

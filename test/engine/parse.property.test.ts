@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { analysisResultSchema } from '../../src/contracts/analysis-result.ts';
 import { analyzeEmail, DEFAULT_ENGINE_OPTIONS, parseEmail } from '../../src/engine/index.ts';
 import type { EngineOptions } from '../../src/engine/index.ts';
+import { setBlobFreeDecoding } from '../../src/engine/parse.ts';
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
@@ -120,5 +121,59 @@ describe('parsing and analysing arbitrary input', () => {
     const email = await parseEmail({ raw }, TIGHT.limits);
     expect(email.attachments).toHaveLength(TIGHT.limits.maxAttachments);
     expect(email.parseFindings.map((f) => f.id)).toContain('parser.attachments_capped');
+  });
+});
+
+/** A multipart message whose parts use every transfer encoding, over random content. */
+const encodedPart = fc.oneof(
+  fc.uint8Array({ maxLength: 600 }).map((content) => {
+    const lines =
+      Buffer.from(content)
+        .toString('base64')
+        .match(/.{1,76}/g) ?? [];
+    return `Content-Type: application/octet-stream; name="a.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${lines.join('\r\n')}`;
+  }),
+  fc
+    .string({ unit: 'binary', maxLength: 300 })
+    .map(
+      (text) =>
+        `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${text.replace(/[^\x20-\x7e\n]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0').slice(-2)}`)}=\r\n<p>x=3D1</p>`,
+    ),
+  fc
+    .string({ unit: 'grapheme', maxLength: 300 })
+    .map(
+      (text) =>
+        `Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${text}`,
+    ),
+);
+const encodedMessage = fc
+  .array(encodedPart, { minLength: 1, maxLength: 4 })
+  .map((parts) =>
+    bytes(
+      `From: a@b.example\r\nContent-Type: multipart/mixed; boundary="P"\r\n\r\n${parts.map((p) => `--P\r\n${p}\r\n`).join('')}--P--\r\n`,
+    ),
+  );
+
+describe('parsing without postal-mime’s Blob round trip', () => {
+  it('is in use with the installed postal-mime', () => {
+    expect(setBlobFreeDecoding(true)).toBe(true);
+  });
+
+  it('builds the same model as postal-mime’s own decoders', async () => {
+    const parseBoth = async (raw: Uint8Array) => {
+      try {
+        setBlobFreeDecoding(false);
+        const stock = await parseEmail({ raw }, TIGHT.limits);
+        setBlobFreeDecoding(true);
+        const blobFree = await parseEmail({ raw }, TIGHT.limits);
+        expect(blobFree).toEqual(stock);
+      } finally {
+        setBlobFreeDecoding(true);
+      }
+    };
+    await parseBoth(bytes(SEED_MESSAGE));
+    await fc.assert(fc.asyncProperty(fc.oneof(encodedMessage, anyMessage), parseBoth), {
+      numRuns: 200,
+    });
   });
 });

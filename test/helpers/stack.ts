@@ -14,6 +14,8 @@ import { closeQueueEvents, createQueueEvents } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { startWorkers, type WorkerRuntime } from '../../src/worker/worker-runtime.ts';
 import { DEFAULT_WORKER_LANES } from '../../src/cli/commands/worker.ts';
+import type { JobKind } from '../../src/contracts/queues.ts';
+import type { TaskProcessor } from '../../src/worker/processors/types.ts';
 
 export interface TestStack {
   config: Config;
@@ -27,7 +29,12 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  options: { workers?: boolean; env?: Record<string, string>; redisUrl?: string } = {},
+  options: {
+    workers?: boolean;
+    env?: Record<string, string>;
+    redisUrl?: string;
+    processors?: Partial<Record<JobKind, TaskProcessor>>;
+  } = {},
 ): Promise<TestStack> {
   const redisUrl = options.redisUrl ?? inject('redisUrl');
   const config = loadConfig({
@@ -37,12 +44,19 @@ export async function startTestStack(
     ...options.env,
   });
   const logger = createLogger({ level: 'silent' });
-  const jobs = await openJobs({ redisUrl, prefix: config.prefix, retention: config.retention });
+  const jobs = await openJobs(config, redisUrl);
   const events = createQueueEvents({ url: redisUrl }, config.prefix);
   await Promise.all(Object.values(events).map((queueEvents) => queueEvents.waitUntilReady()));
   const app = await buildApp(config, { jobs, events, logger });
   const workers = options.workers
-    ? await startWorkers({ config, redisUrl, lanes: DEFAULT_WORKER_LANES, concurrency: 2, logger })
+    ? await startWorkers({
+        config,
+        redisUrl,
+        lanes: DEFAULT_WORKER_LANES,
+        concurrency: 2,
+        logger,
+        ...(options.processors ? { processors: options.processors } : {}),
+      })
     : null;
   return {
     config,

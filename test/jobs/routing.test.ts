@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { routeSubmission } from '../../src/jobs/routing.ts';
 import { TASKS } from '../../src/jobs/task-table.ts';
-import { TASK_NAMES } from '../../src/contracts/queues.ts';
+import { FLOW_PARENT, TASK_NAMES } from '../../src/contracts/queues.ts';
 
 describe('routeSubmission', () => {
   it.each([
@@ -9,6 +9,7 @@ describe('routeSubmission', () => {
     ['quick', 'urgent', 'realtime', 'quick_email_scan', 1],
     ['standard', 'high', 'standard', 'full_email_scan', 4],
     ['standard', 'low', 'standard', 'full_email_scan', 16],
+    ['comprehensive', 'normal', 'heavy', 'comprehensive_analysis', 8],
   ] as const)(
     'routes %s at %s priority to %s',
     (analysisType, priority, lane, task, bullmqPriority) => {
@@ -28,7 +29,7 @@ describe('routeSubmission', () => {
 
 describe('the task table', () => {
   it('names all seven tasks of the seed, each on a work lane', () => {
-    expect(Object.keys(TASKS).sort()).toEqual([...TASK_NAMES].sort());
+    expect(Object.keys(TASKS).sort()).toEqual([...TASK_NAMES, FLOW_PARENT].sort());
     expect(TASKS.quick_email_scan.lane).toBe('realtime');
     expect(TASKS.sandbox_analysis.lane).toBe('heavy');
   });

@@ -15,6 +15,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
       tags: [
         { name: 'analysis', description: 'Submit emails and read verdicts' },
+        { name: 'workers', description: 'Workers, queues and the dead-letter queue' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

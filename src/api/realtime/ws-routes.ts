@@ -44,7 +44,13 @@ export function wsRoutes(app: FastifyInstance, options: WsRoutesOptions): void {
       let finished = false;
       const deliver = (message: JobMessage): void => {
         if (finished) return;
-        if (message.type === 'job_completed' || message.type === 'job_failed') finished = true;
+        if (
+          message.type === 'job_completed' ||
+          message.type === 'job_failed' ||
+          message.type === 'job_cancelled'
+        ) {
+          finished = true;
+        }
         send(socket, message);
       };
       // Subscribe before reading the state, so nothing that happens in between is missed.
@@ -65,6 +71,8 @@ export function wsRoutes(app: FastifyInstance, options: WsRoutesOptions): void {
         deliver({ type: 'job_completed', job_id: jobId, result: status.result });
       } else if (status.status === 'failed' && status.error) {
         deliver({ type: 'job_failed', job_id: jobId, error: status.error });
+      } else if (status.status === 'cancelled') {
+        deliver({ type: 'job_cancelled', job_id: jobId });
       } else {
         deliver({ type: 'progress_update', job_id: jobId, progress: status.progress });
       }

@@ -10,11 +10,12 @@ import type { AnalyzerFn } from '../analyzer.ts';
 import { findBrandMentions, isBrandDomain } from '../brands.ts';
 import { defineFindings } from '../findings.ts';
 import {
-  compilePhrases,
+  compilePhraseMatcher,
   CREDENTIAL_PHRASES,
   PAYMENT_PHRASES,
   THREAT_PHRASES,
   URGENCY_PHRASES,
+  type PhraseMatcher,
 } from '../text/phrases.ts';
 import { htmlOf, type HtmlDocument } from '../text/read-html.ts';
 import type { ParsedEmail } from '../types.ts';
@@ -33,7 +34,8 @@ const finding = defineFindings('content', {
   threat_language: {
     severity: 'medium',
     score: 15,
-    explanation: 'The message threatens the loss or locking of an account or reports alarming activity.',
+    explanation:
+      'The message threatens the loss or locking of an account or reports alarming activity.',
   },
   urgency: {
     severity: 'low',
@@ -48,7 +50,8 @@ const finding = defineFindings('content', {
   password_form: {
     severity: 'high',
     score: 50,
-    explanation: 'The message contains a form with a password field; no legitimate sender asks for a password in an email.',
+    explanation:
+      'The message contains a form with a password field; no legitimate sender asks for a password in an email.',
   },
   html_form: {
     severity: 'info',
@@ -58,17 +61,20 @@ const finding = defineFindings('content', {
   hidden_text: {
     severity: 'low',
     score: 5,
-    explanation: 'Part of the text is hidden from the reader (invisible styles or same-colour text), as when filters are fed words the reader never sees.',
+    explanation:
+      'Part of the text is hidden from the reader (invisible styles or same-colour text), as when filters are fed words the reader never sees.',
   },
   script: {
     severity: 'low',
     score: 10,
-    explanation: 'The HTML contains a script, which mail clients do not run and ordinary mail does not carry.',
+    explanation:
+      'The HTML contains a script, which mail clients do not run and ordinary mail does not carry.',
   },
   html_smuggling: {
     severity: 'high',
     score: 70,
-    explanation: 'A script builds a file in the browser and downloads it (HTML smuggling), bypassing attachment scanning.',
+    explanation:
+      'A script builds a file in the browser and downloads it (HTML smuggling), bypassing attachment scanning.',
   },
 });
 
@@ -83,15 +89,16 @@ const HIDDEN_STUFFING_CHARS = 400;
 const NOT_A_WORD_CHAR = /[^\p{L}\p{N}]/gu;
 
 const REQUESTS = {
-  credential_request: compilePhrases(CREDENTIAL_PHRASES),
-  payment_request: compilePhrases(PAYMENT_PHRASES),
-  threat_language: compilePhrases(THREAT_PHRASES),
-  urgency: compilePhrases(URGENCY_PHRASES),
+  credential_request: compilePhraseMatcher(CREDENTIAL_PHRASES),
+  payment_request: compilePhraseMatcher(PAYMENT_PHRASES),
+  threat_language: compilePhraseMatcher(THREAT_PHRASES),
+  urgency: compilePhraseMatcher(URGENCY_PHRASES),
 } as const;
 type Request = keyof typeof REQUESTS;
 
 const SMUGGLING_BLOB = /\bnew\s+Blob\s*\(|\bcreateObjectURL\b|\bmsSaveOrOpenBlob\b|\bmsSaveBlob\b/;
-const SMUGGLING_DELIVERY = /\.download\s*=|\bdownload\b\s*[=:]|setAttribute\(\s*['"]download|\bmsSaveOrOpenBlob\b|\bmsSaveBlob\b/;
+const SMUGGLING_DELIVERY =
+  /\.download\s*=|\bdownload\b\s*[=:]|setAttribute\(\s*['"]download|\bmsSaveOrOpenBlob\b|\bmsSaveBlob\b/;
 const EXTERNAL_ACTION = /^(?:https?:)?\/\//i;
 
 function readableText(email: ParsedEmail, doc: HtmlDocument | null): string {
@@ -101,7 +108,7 @@ function readableText(email: ParsedEmail, doc: HtmlDocument | null): string {
 
 function requestFindings(text: string): Map<Request, Finding> {
   const found = new Map<Request, Finding>();
-  for (const [key, pattern] of Object.entries(REQUESTS) as [Request, RegExp][]) {
+  for (const [key, pattern] of Object.entries(REQUESTS) as [Request, PhraseMatcher][]) {
     const match = pattern.exec(text);
     if (match) found.set(key, finding(key, `"${match[0]}"`));
   }
@@ -114,35 +121,60 @@ function requestFindings(text: string): Map<Request, Finding> {
  * mentioned in the body (newsletters discuss Apple and Microsoft) counts only
  * next to a request for credentials or payment.
  */
-function impersonationFinding(email: ParsedEmail, text: string, requests: ReadonlyMap<Request, Finding>): Finding[] {
+function impersonationFinding(
+  email: ParsedEmail,
+  text: string,
+  requests: ReadonlyMap<Request, Finding>,
+): Finding[] {
   const asks = requests.has('credential_request') || requests.has('payment_request');
   if (!asks && !requests.has('threat_language')) return [];
   const address = email.from?.address ?? '';
-  const fromDomain = address.includes('@') ? getDomain(address.slice(address.lastIndexOf('@') + 1)) : null;
+  const fromDomain = address.includes('@')
+    ? getDomain(address.slice(address.lastIndexOf('@') + 1))
+    : null;
   const salient = `${email.from?.name ?? ''}\n${email.subject}`;
-  const named = findBrandMentions(asks ? `${salient}\n${text}` : salient).filter((b) => !isBrandDomain(b, fromDomain));
+  const named = findBrandMentions(asks ? `${salient}\n${text}` : salient).filter(
+    (b) => !isBrandDomain(b, fromDomain),
+  );
   if (named.length === 0) return [];
   const sender = fromDomain ?? 'an unknown sender';
-  return [finding('brand_impersonation', `${named.map((b) => b.name).join(', ')} named; sent from ${sender}`)];
+  return [
+    finding(
+      'brand_impersonation',
+      `${named.map((b) => b.name).join(', ')} named; sent from ${sender}`,
+    ),
+  ];
 }
 
 function htmlFindings(doc: HtmlDocument): Finding[] {
   const findings: Finding[] = [];
   const passwordForm = doc.forms.find((f) => f.hasPassword);
-  if (passwordForm) findings.push(finding('password_form', `form action ${passwordForm.action ?? '(none)'}`));
+  if (passwordForm)
+    findings.push(finding('password_form', `form action ${passwordForm.action ?? '(none)'}`));
   else {
     const posting = doc.forms.find((f) => f.action !== null && EXTERNAL_ACTION.test(f.action));
     if (posting) findings.push(finding('html_form', `form action ${posting.action ?? ''}`));
   }
   const hidden = doc.hiddenText.replace(NOT_A_WORD_CHAR, '').length;
   if (hidden >= HIDDEN_STUFFING_CHARS) {
-    findings.push(finding('hidden_text', `${hidden} hidden letters: "${doc.hiddenText.slice(0, 80)}"`, { severity: 'medium', score: 20 }));
+    findings.push(
+      finding('hidden_text', `${hidden} hidden letters: "${doc.hiddenText.slice(0, 80)}"`, {
+        severity: 'medium',
+        score: 20,
+      }),
+    );
   } else if (hidden >= HIDDEN_NOTICE_CHARS) {
-    findings.push(finding('hidden_text', `${hidden} hidden letters: "${doc.hiddenText.slice(0, 80)}"`));
+    findings.push(
+      finding('hidden_text', `${hidden} hidden letters: "${doc.hiddenText.slice(0, 80)}"`),
+    );
   }
   if (doc.scripts.trim() !== '') {
     const smuggling = SMUGGLING_BLOB.test(doc.scripts) && SMUGGLING_DELIVERY.test(doc.scripts);
-    findings.push(smuggling ? finding('html_smuggling', doc.scripts.slice(0, 200)) : finding('script', doc.scripts.slice(0, 120)));
+    findings.push(
+      smuggling
+        ? finding('html_smuggling', doc.scripts.slice(0, 200))
+        : finding('script', doc.scripts.slice(0, 120)),
+    );
   }
   return findings;
 }

@@ -233,7 +233,11 @@ function domainOf(address: string | null | undefined): string | null {
   return at === -1 ? null : getDomain(address.slice(at + 1).toLowerCase());
 }
 
-function alignmentFindings(email: ParsedEmail, fromDomain: string, brandDomains: readonly string[]): Finding[] {
+function alignmentFindings(
+  email: ParsedEmail,
+  fromDomain: string,
+  brandDomains: readonly string[],
+): Finding[] {
   const findings: Finding[] = [];
   const foreignReplyTo = email.replyTo.filter((m) => domainOf(m.address) !== fromDomain);
   if (foreignReplyTo.length > 0) {

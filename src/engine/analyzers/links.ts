@@ -12,7 +12,13 @@ import { defineFindings, listEvidence, type FindingRule } from '../findings.ts';
 import { isMixedScript } from '../text/confusables.ts';
 import { htmlOf, LINK_SOURCES, type HtmlLink } from '../text/read-html.ts';
 import type { EngineOptions, ParsedEmail } from '../types.ts';
-import { FORM_SERVICES, FREE_HOSTING, SHORTENER_HOSTS, findHostEntry, hostMatches } from '../url/domain-lists.ts';
+import {
+  FORM_SERVICES,
+  FREE_HOSTING,
+  SHORTENER_HOSTS,
+  findHostEntry,
+  hostMatches,
+} from '../url/domain-lists.ts';
 import { claimedHost, findTextUrls } from '../url/find-urls.ts';
 import { inspectUrl, IP_FORMS, type InspectedUrl } from '../url/inspect-url.ts';
 import { findDeceptiveSubdomain, findLookalike, LOOKALIKE_KINDS } from '../url/lookalike.ts';
@@ -27,12 +33,14 @@ const RULES = {
   userinfo_trick: {
     severity: 'high',
     score: 40,
-    explanation: 'A link puts text before an @ so the real host is hidden behind something that looks like one.',
+    explanation:
+      'A link puts text before an @ so the real host is hidden behind something that looks like one.',
   },
   idn_homograph: {
     severity: 'high',
     score: 50,
-    explanation: 'A link’s domain mixes alphabets (Latin with Cyrillic or Greek) to imitate another name.',
+    explanation:
+      'A link’s domain mixes alphabets (Latin with Cyrillic or Greek) to imitate another name.',
   },
   lookalike_domain: {
     severity: 'high',
@@ -57,7 +65,8 @@ const RULES = {
   data_url: {
     severity: 'high',
     score: 45,
-    explanation: 'A link carries a whole page inside itself (data: URL), which no address bar shows honestly.',
+    explanation:
+      'A link carries a whole page inside itself (data: URL), which no address bar shows honestly.',
   },
   shortener: {
     severity: 'low',
@@ -67,7 +76,8 @@ const RULES = {
   form_service: {
     severity: 'low',
     score: 15,
-    explanation: 'A link opens a form builder, where credentials can be collected without a site of one’s own.',
+    explanation:
+      'A link opens a form builder, where credentials can be collected without a site of one’s own.',
   },
   free_hosting: {
     severity: 'low',
@@ -109,22 +119,35 @@ interface Candidate {
 function ipReason(url: InspectedUrl, source: string): Reason | null {
   if (url.ipForm === null) return null;
   if (url.ipForm === IP_FORMS.obfuscated) {
-    return { problem: 'ip_host', detail: 'IPv4 address written in decimal, hex or octal', overrides: { score: 60 } };
+    return {
+      problem: 'ip_host',
+      detail: 'IPv4 address written in decimal, hex or octal',
+      overrides: { score: 60 },
+    };
   }
   const detail = url.ipForm === IP_FORMS.ipv6 ? 'IPv6 address' : 'IPv4 address';
   // A private address is a device on the reader's own network (a router, a lab instrument), not a phishing site.
   if (PRIVATE_IPV4.test(url.host)) {
-    return { problem: 'ip_host', detail: `private ${detail}`, overrides: { severity: 'info', score: 3 } };
+    return {
+      problem: 'ip_host',
+      detail: `private ${detail}`,
+      overrides: { severity: 'info', score: 3 },
+    };
   }
   // An image served from an IP was ordinary in older bulk mail; a link to click there is not.
   return INLINE_SOURCES.has(source)
-    ? { problem: 'ip_host', detail: `${detail} (image)`, overrides: { severity: 'medium', score: 20 } }
+    ? {
+        problem: 'ip_host',
+        detail: `${detail} (image)`,
+        overrides: { severity: 'medium', score: 20 },
+      }
     : { problem: 'ip_host', detail };
 }
 
 function schemeReason(url: InspectedUrl, source: string): Reason | null {
   if (url.scheme === 'javascript') return { problem: 'javascript_url', detail: 'javascript: URL' };
-  if (url.scheme === 'data' && !INLINE_SOURCES.has(source)) return { problem: 'data_url', detail: 'data: URL' };
+  if (url.scheme === 'data' && !INLINE_SOURCES.has(source))
+    return { problem: 'data_url', detail: 'data: URL' };
   return null;
 }
 
@@ -133,13 +156,19 @@ function userinfoReason(url: InspectedUrl): Reason | null {
   // "paypal.com@evil.example" fools readers; a bare user name in a URL is merely odd.
   return url.userinfo.includes('.')
     ? { problem: 'userinfo_trick', detail: `"${url.userinfo}@" before the host` }
-    : { problem: 'userinfo_trick', detail: `user name "${url.userinfo}" in the URL`, overrides: { severity: 'low', score: 15 } };
+    : {
+        problem: 'userinfo_trick',
+        detail: `user name "${url.userinfo}" in the URL`,
+        overrides: { severity: 'low', score: 15 },
+      };
 }
 
 function homographReason(url: InspectedUrl): Reason | null {
   if (!url.host.includes('xn--')) return null;
   const mixed = url.displayHost.split('.').find(isMixedScript);
-  return mixed === undefined ? null : { problem: 'idn_homograph', detail: `${url.displayHost} (label "${mixed}")` };
+  return mixed === undefined
+    ? null
+    : { problem: 'idn_homograph', detail: `${url.displayHost} (label "${mixed}")` };
 }
 
 const LOOKALIKE_SCORES = {
@@ -171,18 +200,25 @@ function lookalikeReasons(url: InspectedUrl, brandDomains: readonly string[]): R
 
 function hostingReasons(url: InspectedUrl): Reason[] {
   const reasons: Reason[] = [];
-  if (SHORTENER_HOSTS.some((h) => hostMatches(url.host, h))) reasons.push({ problem: 'shortener', detail: url.host });
+  if (SHORTENER_HOSTS.some((h) => hostMatches(url.host, h)))
+    reasons.push({ problem: 'shortener', detail: url.host });
   const form = findHostEntry(FORM_SERVICES, url.host, url.pathname);
   if (form) reasons.push({ problem: 'form_service', detail: form.host });
-  else if (findHostEntry(FREE_HOSTING, url.host, url.pathname)) reasons.push({ problem: 'free_hosting', detail: url.host });
+  else if (findHostEntry(FREE_HOSTING, url.host, url.pathname))
+    reasons.push({ problem: 'free_hosting', detail: url.host });
   return reasons;
 }
 
-function anchorReason(url: InspectedUrl, anchors: readonly string[], brandDomains: readonly string[]): Reason | null {
+function anchorReason(
+  url: InspectedUrl,
+  anchors: readonly string[],
+  brandDomains: readonly string[],
+): Reason | null {
   for (const anchor of anchors) {
     const claimed = claimedHost(anchor);
     const claimedDomain = claimed === null ? null : getDomain(claimed);
-    if (claimedDomain === null || claimedDomain === url.registrableDomain || claimed === url.host) continue;
+    if (claimedDomain === null || claimedDomain === url.registrableDomain || claimed === url.host)
+      continue;
     const brand = brandDomains.includes(claimedDomain);
     return {
       problem: 'anchor_mismatch',
@@ -210,7 +246,11 @@ function judge(candidate: Candidate, options: EngineOptions): Reason[] {
 
 function rawLinks(email: ParsedEmail): HtmlLink[] {
   const html = email.html === '' ? [] : htmlOf(email).links;
-  const text = findTextUrls(email.text, MAX_URLS * 2).map((url) => ({ url, source: LINK_SOURCES.text, anchorText: null }));
+  const text = findTextUrls(email.text, MAX_URLS * 2).map((url) => ({
+    url,
+    source: LINK_SOURCES.text,
+    anchorText: null,
+  }));
   return [...html, ...text];
 }
 
@@ -237,7 +277,11 @@ function collectCandidates(email: ParsedEmail): { candidates: Candidate[]; total
   return { candidates: all.slice(0, MAX_URLS), total: all.length };
 }
 
-function report(candidate: Candidate, reasons: readonly Reason[], options: EngineOptions): LinkReport {
+function report(
+  candidate: Candidate,
+  reasons: readonly Reason[],
+  options: EngineOptions,
+): LinkReport {
   const { inspected, source, anchors } = candidate;
   const scores = reasons.map((r) => r.overrides?.score ?? RULES[r.problem].score);
   return {
@@ -280,7 +324,13 @@ function aggregate(judged: readonly { url: string; reasons: readonly Reason[] }[
 export const analyzeLinks: AnalyzerFn = (email, { options }) => {
   const { candidates, total } = collectCandidates(email);
   const judged = candidates.map((candidate) => ({ candidate, reasons: judge(candidate, options) }));
-  const findings = aggregate(judged.map(({ candidate, reasons }) => ({ url: candidate.inspected.url, reasons })));
-  if (total > MAX_URLS) findings.push(finding('too_many_urls', `${total} distinct URLs, ${MAX_URLS} examined`));
-  return { findings, links: judged.map(({ candidate, reasons }) => report(candidate, reasons, options)) };
+  const findings = aggregate(
+    judged.map(({ candidate, reasons }) => ({ url: candidate.inspected.url, reasons })),
+  );
+  if (total > MAX_URLS)
+    findings.push(finding('too_many_urls', `${total} distinct URLs, ${MAX_URLS} examined`));
+  return {
+    findings,
+    links: judged.map(({ candidate, reasons }) => report(candidate, reasons, options)),
+  };
 };

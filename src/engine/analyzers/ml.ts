@@ -5,7 +5,7 @@
 import type { Severity } from '../../contracts/analysis-result.ts';
 import type { AnalyzerFn } from '../analyzer.ts';
 import { defineFindings } from '../findings.ts';
-import { predict, type Contribution, type Prediction } from '../ml/model.ts';
+import { predict, type Contribution, type PhishingModel, type Prediction } from '../ml/model.ts';
 import type { VerdictThresholds } from '../types.ts';
 
 const finding = defineFindings('ml', {
@@ -21,51 +21,77 @@ const EXPLAINED_FEATURE_COUNT = 3;
 export const analyzeMl: AnalyzerFn = (email, { ports, options }) => {
   if (ports.model === undefined) return { findings: [] };
   const prediction = predict(ports.model, email);
-  const score = verdictScore(prediction.probability, ports.model.threshold, options.thresholds);
+  const score = verdictScore(prediction.probability, ports.model, options.thresholds);
   return {
     findings: [
-      finding('phishing_probability', evidenceOf(prediction, ports.model.threshold), {
-        severity: severityOf(score, options.thresholds),
+      finding('phishing_probability', evidenceOf(prediction, ports.model), {
+        severity: mlSeverity(score, options.thresholds),
         score,
-        explanation: explanationOf(prediction),
+        explanation: explanationOf(prediction, ports.model),
       }),
     ],
   };
 };
 
+/** The model's two cut-offs, both calibrated probabilities chosen out of fold at training. */
+export type ModelThresholds = Pick<PhishingModel, 'threshold' | 'confidentThreshold'>;
+
 /**
- * Maps the calibrated probability piecewise-linearly so the model's own threshold lands on the
- * engine's `phishing` threshold: on its own, the finding gives the verdict the model would.
- * A certain model stops just short of `malicious`, which needs evidence of harm beyond the words.
+ * How far from `suspicious` towards `phishing` the model's own threshold lands (a third: 40 on
+ * the default scale). Chosen with the confident threshold's error rate by
+ * `scripts/tune-verdict.ts` on the train split's out-of-fold predictions: the best F1 whose
+ * false-positive rate stays at or below 0.5%.
+ */
+export const THRESHOLD_SHARE = 1 / 3;
+
+/**
+ * Maps the calibrated probability piecewise-linearly onto the verdict scale, in three bands:
+ * - below the model's threshold it stays under the threshold's own score: a model leaning
+ *   "ham" cannot, with weak findings, make a verdict of phishing;
+ * - from the threshold to the confident threshold it rises to `phishing`: the model alone
+ *   makes the message suspicious, and phishing once another finding agrees (a medium finding,
+ *   or weak ones near the top of the band);
+ * - from the confident threshold, where the model made at most 0.4% false positives out of
+ *   fold, it is `phishing` on its own, stopping short of `malicious`, which needs evidence of
+ *   harm beyond the words.
+ * The model and the rule analyzers read some of the same traits (Reply-To, links), so their
+ * scores are not independent; the middle band keeps noisy-OR from counting them twice.
  */
 export function verdictScore(
   probability: number,
-  modelThreshold: number,
+  { threshold, confidentThreshold }: ModelThresholds,
   thresholds: VerdictThresholds,
+  thresholdShare = THRESHOLD_SHARE,
 ): number {
+  const atThreshold =
+    thresholds.suspicious + thresholdShare * (thresholds.phishing - thresholds.suspicious);
   const score =
-    probability < modelThreshold
-      ? (probability / modelThreshold) * thresholds.phishing
-      : thresholds.phishing +
-        ((probability - modelThreshold) / (1 - modelThreshold)) *
-          (thresholds.malicious - 1 - thresholds.phishing);
+    probability < threshold
+      ? (probability / threshold) * atThreshold
+      : probability < confidentThreshold
+        ? atThreshold +
+          ((probability - threshold) / (confidentThreshold - threshold)) *
+            (thresholds.phishing - atThreshold)
+        : thresholds.phishing +
+          ((probability - confidentThreshold) / (1 - confidentThreshold)) *
+            (thresholds.malicious - 1 - thresholds.phishing);
   return Math.round(score * 10) / 10;
 }
 
-function severityOf(score: number, thresholds: VerdictThresholds): Severity {
+export function mlSeverity(score: number, thresholds: VerdictThresholds): Severity {
   if (score >= thresholds.phishing) return 'high';
   if (score >= thresholds.suspicious) return 'medium';
   return score >= thresholds.suspicious / 2 ? 'low' : 'info';
 }
 
-function evidenceOf(prediction: Prediction, modelThreshold: number): string {
+function evidenceOf(prediction: Prediction, model: ModelThresholds): string {
   const features = prediction.contributions.map(
     ({ feature, logit }) => `${feature} (${logit > 0 ? '+' : ''}${logit.toFixed(2)})`,
   );
-  return `probability ${prediction.probability.toFixed(3)}, threshold ${modelThreshold.toFixed(3)}; strongest features: ${features.join(', ')}`;
+  return `probability ${prediction.probability.toFixed(3)}, threshold ${model.threshold.toFixed(3)}, confident at ${model.confidentThreshold.toFixed(3)}; strongest features: ${features.join(', ')}`;
 }
 
-function explanationOf(prediction: Prediction): string {
+function explanationOf(prediction: Prediction, model: ModelThresholds): string {
   const percent = Math.round(prediction.probability * 100);
   const towardsVerdict = prediction.contributions
     .filter(({ logit }) => (prediction.isPhishing ? logit > 0 : logit < 0))
@@ -73,7 +99,11 @@ function explanationOf(prediction: Prediction): string {
     .map(describeFeature);
   const because =
     towardsVerdict.length > 0 ? `, mostly because of ${towardsVerdict.join(', ')}` : '';
-  const lean = prediction.isPhishing ? 'phishing' : 'not phishing';
+  const lean = !prediction.isPhishing
+    ? 'not phishing'
+    : prediction.probability >= model.confidentThreshold
+      ? 'phishing, confidently'
+      : 'phishing, but not confident enough on its own';
   return `The trained model rates this message ${percent}% likely to be phishing (${lean})${because}.`;
 }
 

@@ -11,8 +11,9 @@ import {
   normalizeUrl,
 } from './normalize.ts';
 
-export const FEED_FORMATS = ['plain', 'urlhaus_csv', 'phishtank_json', 'hash_csv'] as const;
-export type FeedFormat = (typeof FEED_FORMATS)[number];
+import type { FeedFormat } from '../../contracts/intel.ts';
+
+export { FEED_FORMATS, type FeedFormat } from '../../contracts/intel.ts';
 
 export interface FeedParseResult {
   indicators: ParsedIndicator[];

@@ -8,7 +8,7 @@ import { FEATURE_VERSION } from './features.ts';
 import type { PhishingModel } from './model.ts';
 
 export const MODEL_FILE_FORMAT = 'phishnet.phishing-model';
-export const MODEL_FILE_VERSION = 1;
+export const MODEL_FILE_VERSION = 2;
 
 const figuresSchema = z.object({
   truePositives: z.int().nonnegative(),
@@ -30,6 +30,7 @@ const modelFileSchema = z
     bias: z.number(),
     calibration: z.object({ slope: z.number().positive(), intercept: z.number() }),
     threshold: z.number().gt(0).lt(1),
+    confidentThreshold: z.number().gt(0).lt(1),
     training: z.object({
       trainedOn: z.iso.date(),
       corpusSha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -43,6 +44,7 @@ const modelFileSchema = z
         seed: z.int(),
         folds: z.int(),
         maxFalsePositiveRate: z.number(),
+        maxConfidentFalsePositiveRate: z.number(),
         weightResolution: z.number().positive(),
       }),
       crossValidation: figuresSchema,
@@ -54,25 +56,34 @@ const modelFileSchema = z
       units: z.array(z.int()),
     }),
   })
-  .superRefine(({ bucketBits, weights: { indices, units } }, context) => {
-    if (indices.length !== units.length) {
-      context.addIssue({
-        code: 'custom',
-        path: ['weights'],
-        message: 'indices and units differ in length',
-      });
-    }
-    const isAscendingInRange = indices.every(
-      (index, i) => index < 2 ** bucketBits && (i === 0 || index > (indices[i - 1] ?? -1)),
-    );
-    if (!isAscendingInRange) {
-      context.addIssue({
-        code: 'custom',
-        path: ['weights', 'indices'],
-        message: `indices must ascend, without repeats, below 2^bucketBits (${2 ** bucketBits})`,
-      });
-    }
-  });
+  .superRefine(
+    ({ bucketBits, threshold, confidentThreshold, weights: { indices, units } }, context) => {
+      if (confidentThreshold < threshold) {
+        context.addIssue({
+          code: 'custom',
+          path: ['confidentThreshold'],
+          message: `must be at least threshold (${threshold})`,
+        });
+      }
+      if (indices.length !== units.length) {
+        context.addIssue({
+          code: 'custom',
+          path: ['weights'],
+          message: 'indices and units differ in length',
+        });
+      }
+      const isAscendingInRange = indices.every(
+        (index, i) => index < 2 ** bucketBits && (i === 0 || index > (indices[i - 1] ?? -1)),
+      );
+      if (!isAscendingInRange) {
+        context.addIssue({
+          code: 'custom',
+          path: ['weights', 'indices'],
+          message: `indices must ascend, without repeats, below 2^bucketBits (${2 ** bucketBits})`,
+        });
+      }
+    },
+  );
 
 type ModelFile = z.infer<typeof modelFileSchema>;
 
@@ -114,6 +125,7 @@ function toModelFile(model: PhishingModel): ModelFile {
     bias: model.bias,
     calibration: model.calibration,
     threshold: model.threshold,
+    confidentThreshold: model.confidentThreshold,
     training: model.training,
     weights: {
       resolution,
@@ -133,6 +145,7 @@ function fromModelFile(file: ModelFile): PhishingModel {
     bias: file.bias,
     calibration: file.calibration,
     threshold: file.threshold,
+    confidentThreshold: file.confidentThreshold,
     training: file.training,
   };
 }

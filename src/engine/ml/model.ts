@@ -37,6 +37,11 @@ export interface PhishingModel {
   calibration: Calibration;
   /** Calibrated probability at or above which the model calls a message phishing. */
   threshold: number;
+  /**
+   * A higher probability at or above which the model is confident enough to make the verdict
+   * `phishing` on its own; between `threshold` and this, it needs another finding to agree.
+   */
+  confidentThreshold: number;
   training: TrainingSummary;
 }
 

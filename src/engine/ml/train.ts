@@ -21,6 +21,11 @@ export interface TrainingOptions {
   folds: number;
   /** The threshold maximises out-of-fold F1 among those whose out-of-fold FPR stays at or below this. */
   maxFalsePositiveRate: number;
+  /**
+   * The confident threshold is the lowest at which the out-of-fold FPR stays at or below this:
+   * above it the model alone makes the verdict `phishing` (see `analyzers/ml.ts`).
+   */
+  maxConfidentFalsePositiveRate: number;
   /** Weights are rounded to multiples of this, so the model file stores small integers. */
   weightResolution: number;
 }
@@ -33,6 +38,7 @@ export const DEFAULT_TRAINING_OPTIONS: TrainingOptions = {
   seed: 20_260_101,
   folds: 5,
   maxFalsePositiveRate: 0.01,
+  maxConfidentFalsePositiveRate: 0.004,
   weightResolution: 1e-4,
 };
 
@@ -62,23 +68,28 @@ export function trainModel(
   provenance: Provenance,
   options: TrainingOptions = DEFAULT_TRAINING_OPTIONS,
 ): PhishingModel {
-  const data: Dataset = {
-    vectors: examples.map(({ email }) => hashFeatures(extractFeatures(email), options.bucketBits)),
-    labels: examples.map(({ isPhishing }) => isPhishing),
-  };
-  const outOfFoldLogits = crossValidatedLogits(data, options);
-  const calibration = fitCalibration(outOfFoldLogits, data.labels);
-  const outOfFold = outOfFoldLogits.map((logit) => calibratedProbability(calibration, logit));
-  const threshold = chooseThreshold(outOfFold, data.labels, options.maxFalsePositiveRate);
+  return trainModelWithCrossValidation(examples, provenance, options).model;
+}
+
+/** `trainModel`, also returning the out-of-fold probabilities that chose its thresholds. */
+export function trainModelWithCrossValidation(
+  examples: readonly TrainingExample[],
+  provenance: Provenance,
+  options: TrainingOptions = DEFAULT_TRAINING_OPTIONS,
+): { model: PhishingModel; crossValidation: CrossValidation } {
+  const data = datasetOf(examples, options);
+  const crossValidation = crossValidateDataset(data, options);
+  const { calibration, outOfFold, threshold, confidentThreshold } = crossValidation;
   const fitted = fitLogistic(data, range(data.labels.length), options);
   const trainSet = data.vectors.map((vector) =>
     calibratedProbability(calibration, linearLogit(fitted, vector)),
   );
-  return {
+  const model: PhishingModel = {
     bucketBits: options.bucketBits,
     ...fitted,
     calibration,
     threshold,
+    confidentThreshold,
     training: {
       ...provenance,
       phishingCount: data.labels.filter(Boolean).length,
@@ -88,6 +99,48 @@ export function trainModel(
       trainSet: figuresAt(trainSet, data.labels, threshold),
     },
   };
+  return { model, crossValidation };
+}
+
+/** Out-of-fold results: what the calibration and threshold are chosen from. */
+export interface CrossValidation {
+  calibration: Calibration;
+  /** Each example's calibrated probability from a model that never saw it, in input order. */
+  outOfFold: number[];
+  threshold: number;
+  confidentThreshold: number;
+}
+
+/**
+ * The cross-validation `trainModel` runs, on its own: lets a caller tune what sits downstream of
+ * the model (the verdict) on probabilities the model did not fit, without touching the test split.
+ */
+export function crossValidate(
+  examples: readonly TrainingExample[],
+  options: TrainingOptions = DEFAULT_TRAINING_OPTIONS,
+): CrossValidation {
+  return crossValidateDataset(datasetOf(examples, options), options);
+}
+
+function datasetOf(examples: readonly TrainingExample[], options: TrainingOptions): Dataset {
+  return {
+    vectors: examples.map(({ email }) => hashFeatures(extractFeatures(email), options.bucketBits)),
+    labels: examples.map(({ isPhishing }) => isPhishing),
+  };
+}
+
+function crossValidateDataset(data: Dataset, options: TrainingOptions): CrossValidation {
+  const outOfFoldLogits = crossValidatedLogits(data, options);
+  const calibration = fitCalibration(outOfFoldLogits, data.labels);
+  const outOfFold = outOfFoldLogits.map((logit) => calibratedProbability(calibration, logit));
+  const threshold = chooseThreshold(outOfFold, data.labels, options.maxFalsePositiveRate);
+  const confidentThreshold = chooseConfidentThreshold(
+    outOfFold,
+    data.labels,
+    threshold,
+    options.maxConfidentFalsePositiveRate,
+  );
+  return { calibration, outOfFold, threshold, confidentThreshold };
 }
 
 /** Each example's logit from a model that never saw it. */
@@ -200,16 +253,40 @@ function fitCalibration(logits: readonly number[], labels: readonly boolean[]): 
   return { slope: roundSignificant(slope, 6), intercept: roundSignificant(intercept, 6) };
 }
 
+/** Midpoints between neighbouring distinct probabilities, lowest first. */
+function candidateThresholds(probabilities: readonly number[]): number[] {
+  const distinct = [...new Set(probabilities)].sort((a, b) => a - b);
+  return distinct.slice(1).map((p, i) => roundSignificant(((distinct[i] ?? p) + p) / 2, 6));
+}
+
+/**
+ * The lowest candidate at or above `threshold` whose out-of-fold FPR is at most
+ * `maxFalsePositiveRate`: the most phishing the model may call on its own at that error rate.
+ */
+export function chooseConfidentThreshold(
+  probabilities: readonly number[],
+  labels: readonly boolean[],
+  threshold: number,
+  maxFalsePositiveRate: number,
+): number {
+  const candidates = [
+    threshold,
+    ...candidateThresholds(probabilities).filter((t) => t > threshold),
+  ];
+  const confident = candidates.find(
+    (candidate) =>
+      figuresAt(probabilities, labels, candidate).falsePositiveRate <= maxFalsePositiveRate,
+  );
+  return confident ?? roundSignificant(Math.max(threshold, ...probabilities) * 0.5 + 0.5, 6);
+}
+
 /** Midpoints between neighbouring distinct probabilities; ties keep the lowest threshold. */
 function chooseThreshold(
   probabilities: readonly number[],
   labels: readonly boolean[],
   maxFalsePositiveRate: number,
 ): number {
-  const distinct = [...new Set(probabilities)].sort((a, b) => a - b);
-  const candidates = distinct
-    .slice(1)
-    .map((p, i) => roundSignificant(((distinct[i] ?? p) + p) / 2, 6));
+  const candidates = candidateThresholds(probabilities);
   let best = { threshold: 0.5, f1: -1, withinFpr: false };
   for (const threshold of candidates) {
     const figures = figuresAt(probabilities, labels, threshold);

@@ -92,7 +92,45 @@ export const URGENCY_PHRASES: readonly string[] = [
   'prazo final',
 ];
 
+const NOT_AFTER_WORD_CHAR = '(?<![\\p{L}\\p{N}])';
+const NOT_BEFORE_WORD_CHAR = '(?![\\p{L}\\p{N}])';
+
 /** Word boundaries that know letters beyond ASCII ("você", "läuft"). */
 export function compilePhrases(phrases: readonly string[]): RegExp {
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${phrases.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
+  return new RegExp(`${NOT_AFTER_WORD_CHAR}(?:${phrases.join('|')})${NOT_BEFORE_WORD_CHAR}`, 'iu');
+}
+
+/** Finds the first phrase in a text: the same match as `compilePhrases(phrases).exec(text)`. */
+export interface PhraseMatcher {
+  exec(text: string): RegExpExecArray | null;
+}
+
+/**
+ * `compilePhrases`, about twice as fast. A regex that opens with a
+ * look-behind is tried at every position of the text; without it V8 can skip
+ * ahead to where a phrase may start. So the phrases are searched without the
+ * look-behind and each hit is checked for it after; a hit that fails is
+ * searched past. Any earlier position had no phrase at all, and the
+ * look-behind does not change what the phrase matches, so the first hit that
+ * passes is the match `compilePhrases` finds.
+ */
+export function compilePhraseMatcher(phrases: readonly string[]): PhraseMatcher {
+  const body = new RegExp(`(?:${phrases.join('|')})${NOT_BEFORE_WORD_CHAR}`, 'giu');
+  const startsWord = new RegExp(NOT_AFTER_WORD_CHAR, 'iuy');
+  return {
+    exec(text) {
+      body.lastIndex = 0;
+      for (let match = body.exec(text); match !== null; match = body.exec(text)) {
+        startsWord.lastIndex = match.index;
+        if (startsWord.test(text)) return match;
+        // Past the hit by one code point: in a `u` regex an index inside a surrogate pair means its start.
+        body.lastIndex = match.index + (isHighSurrogate(text.charCodeAt(match.index)) ? 2 : 1);
+      }
+      return null;
+    },
+  };
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -106,6 +106,8 @@ const RAW_TEXT_ELEMENTS = new Set(['script', 'style', 'title', 'head', 'noscript
 const HIDING_STYLE =
   /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden|(?:font-size|max-height|max-width|opacity)\s*:\s*0+(?:\.0+)?[a-z%]*\s*(?:!important)?\s*(?:;|$))/i;
 const CSS_URL = /url\(\s*(['"]?)([^'")\s]+)\1\s*\)/gi;
+/** Cheap test before `CSS_URL`: most tags have no style, and most styles no `url(`. */
+const CSS_URL_HINT = /url\(/i;
 const META_REFRESH_URL = /url\s*=\s*['"]?([^'"\s;]+)/i;
 const STYLE_COLOR = /(?:^|;)\s*color\s*:\s*([^;!]+)/i;
 const STYLE_BACKGROUND = /(?:^|;)\s*background(?:-color)?\s*:\s*([^;!]+)/i;
@@ -166,19 +168,23 @@ class HtmlReader {
   onopentag(name: string, attribs: Record<string, string>): void {
     const parent = this.top;
     const style = attribs.style ?? '';
+    // Most tags have no style; none of the style patterns can match an empty one.
+    const hasStyle = style !== '';
     const background =
       attribs.background !== undefined
         ? null
-        : (normalizeColor(STYLE_BACKGROUND.exec(style)?.[1] ?? attribs.bgcolor) ??
-          parent.background);
+        : (normalizeColor(
+            (hasStyle ? STYLE_BACKGROUND.exec(style)?.[1] : undefined) ?? attribs.bgcolor,
+          ) ?? parent.background);
     const color =
       normalizeColor(
-        STYLE_COLOR.exec(style)?.[1] ?? (name === 'font' ? attribs.color : undefined),
+        (hasStyle ? STYLE_COLOR.exec(style)?.[1] : undefined) ??
+          (name === 'font' ? attribs.color : undefined),
       ) ?? parent.color;
     const hidden =
       parent.hidden ||
       'hidden' in attribs ||
-      HIDING_STYLE.test(style) ||
+      (hasStyle && HIDING_STYLE.test(style)) ||
       (color !== null && color === background);
     this.stack.push({ name, hidden, color, background });
     this.collectLinks(name, attribs, style);
@@ -199,7 +205,7 @@ class HtmlReader {
     if (name === 'script') {
       this.doc.scripts = append(this.doc.scripts, text);
     } else if (name === 'style') {
-      for (const match of text.matchAll(CSS_URL)) this.addLink(match[2] ?? '', LINK_SOURCES.css);
+      this.addCssLinks(text);
     } else if (!RAW_TEXT_ELEMENTS.has(name)) {
       this.appendText(text);
     }
@@ -215,7 +221,9 @@ class HtmlReader {
   }
 
   private collectLinks(name: string, attribs: Record<string, string>, style: string): void {
-    for (const [attribute, source] of URL_ATTRIBUTES[name] ?? []) {
+    // Own properties only: a tag named `constructor` must not reach Object.prototype.
+    const attributes = Object.hasOwn(URL_ATTRIBUTES, name) ? URL_ATTRIBUTES[name] : undefined;
+    for (const [attribute, source] of attributes ?? []) {
       const value = attribs[attribute];
       if (value === undefined || value.trim() === '') continue;
       if (source === LINK_SOURCES.srcset) {
@@ -226,10 +234,19 @@ class HtmlReader {
         if (link && (name === 'a' || name === 'area')) this.anchor = { link, text: '' };
       }
     }
-    for (const match of style.matchAll(CSS_URL)) this.addLink(match[2] ?? '', LINK_SOURCES.css);
+    if (style !== '') this.addCssLinks(style);
     if (name === 'meta' && attribs['http-equiv']?.toLowerCase() === 'refresh') {
       const url = META_REFRESH_URL.exec(attribs.content ?? '')?.[1];
       if (url !== undefined) this.addLink(url, LINK_SOURCES.href);
+    }
+  }
+
+  /** `url(...)` in CSS. A loop over `exec`, not `matchAll`, which copies the regex on every call. */
+  private addCssLinks(css: string): void {
+    if (!CSS_URL_HINT.test(css)) return;
+    CSS_URL.lastIndex = 0;
+    for (let match = CSS_URL.exec(css); match !== null; match = CSS_URL.exec(css)) {
+      this.addLink(match[2] ?? '', LINK_SOURCES.css);
     }
   }
 

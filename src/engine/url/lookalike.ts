@@ -46,7 +46,13 @@ const MIN_LABEL_FOR_TWO_TYPOS = 7;
 const MIN_LABEL_AS_SUBDOMAIN = 5;
 const MIN_LABEL_AS_WORD = 4;
 /** Brand labels that are also everyday host names ("outlook.example.biz"); only their full domain counts. */
-const ORDINARY_LABELS: ReadonlySet<string> = new Set(['outlook', 'office', 'live', 'azure', 'steam']);
+const ORDINARY_LABELS: ReadonlySet<string> = new Set([
+  'outlook',
+  'office',
+  'live',
+  'azure',
+  'steam',
+]);
 
 const indexes = new WeakMap<readonly string[], ProtectedIndex>();
 
@@ -93,7 +99,10 @@ function compareLabel(
   return null;
 }
 
-export function findLookalike(url: InspectedUrl, protectedDomains: readonly string[]): Lookalike | null {
+export function findLookalike(
+  url: InspectedUrl,
+  protectedDomains: readonly string[],
+): Lookalike | null {
   const { registrableDomain, domainLabel } = url;
   if (registrableDomain === null || domainLabel === null) return null;
   const index = indexOf(protectedDomains);
@@ -107,7 +116,9 @@ export function findLookalike(url: InspectedUrl, protectedDomains: readonly stri
 }
 
 function compareDomain(domainLabel: string, entries: readonly ProtectedDomain[]): Lookalike | null {
-  const label = domainLabel.startsWith('xn--') ? domainToUnicode(domainLabel) || domainLabel : domainLabel;
+  const label = domainLabel.startsWith('xn--')
+    ? domainToUnicode(domainLabel) || domainLabel
+    : domainLabel;
   const labelSkeleton = skeleton(label);
   for (const entry of entries) {
     const kind = compareLabel(label, labelSkeleton, entry);
@@ -124,13 +135,17 @@ export interface WornBrand {
 }
 
 /** The protected domain a host wears in its subdomain part, if any. */
-export function findDeceptiveSubdomain(url: InspectedUrl, protectedDomains: readonly string[]): WornBrand | null {
+export function findDeceptiveSubdomain(
+  url: InspectedUrl,
+  protectedDomains: readonly string[],
+): WornBrand | null {
   const { host, registrableDomain } = url;
   if (registrableDomain === null || host === registrableDomain) return null;
   const index = indexOf(protectedDomains);
   if (index.domains.has(registrableDomain)) return null;
   const subdomain = host.slice(0, -registrableDomain.length - 1);
-  const wornDomain = protectedDomains.find((d) => `.${subdomain}.`.includes(`.${d}.`));
+  const dotted = `.${subdomain}.`;
+  const wornDomain = protectedDomains.find((d) => dotted.includes(`.${d}.`));
   if (wornDomain !== undefined) return { target: wornDomain, isWholeDomain: true };
   for (const label of subdomain.split('.')) {
     const domain = index.subdomainLabels.get(label);

@@ -1,25 +1,22 @@
-import type { TaskName } from '../../contracts/queues.ts';
-import { AppError } from '../../lib/errors.ts';
+import type { JobKind } from '../../contracts/queues.ts';
+import { comprehensiveAnalysis } from './comprehensive-analysis.ts';
+import { deepAttachmentScan } from './deep-attachment-scan.ts';
+import { fullEmailScan } from './full-email-scan.ts';
+import { linkSafetyCheck } from './link-safety-check.ts';
+import { mlThreatDetection } from './ml-threat-detection.ts';
 import { quickEmailScan } from './quick-email-scan.ts';
+import { sandboxAnalysis } from './sandbox-analysis.ts';
+import { threatIntelligenceLookup } from './threat-intelligence-lookup.ts';
 import type { TaskProcessor } from './types.ts';
 
-const notImplemented =
-  (task: TaskName): TaskProcessor =>
-  () =>
-    Promise.reject(
-      new AppError(
-        'TASK_NOT_IMPLEMENTED',
-        `${task} is not implemented yet; use analysis_type "quick"`,
-      ),
-    );
-
-/** The processor of every task in the task table. */
-export const PROCESSORS: Record<TaskName, TaskProcessor> = {
+/** The processor of every job kind in the task table. */
+export const PROCESSORS: Record<JobKind, TaskProcessor> = {
   quick_email_scan: quickEmailScan,
-  full_email_scan: notImplemented('full_email_scan'),
-  link_safety_check: notImplemented('link_safety_check'),
-  ml_threat_detection: notImplemented('ml_threat_detection'),
-  threat_intelligence_lookup: notImplemented('threat_intelligence_lookup'),
-  deep_attachment_scan: notImplemented('deep_attachment_scan'),
-  sandbox_analysis: notImplemented('sandbox_analysis'),
+  full_email_scan: fullEmailScan,
+  link_safety_check: linkSafetyCheck,
+  ml_threat_detection: mlThreatDetection,
+  threat_intelligence_lookup: threatIntelligenceLookup,
+  deep_attachment_scan: deepAttachmentScan,
+  sandbox_analysis: sandboxAnalysis,
+  comprehensive_analysis: comprehensiveAnalysis,
 };

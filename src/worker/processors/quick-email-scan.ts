@@ -1,14 +1,6 @@
-import { analyzeEmail } from '../../engine/index.ts';
-import { engineOptionsFor } from '../engine-options.ts';
+import { runEngine } from './run-engine.ts';
 import type { TaskProcessor } from './types.ts';
 
 /** Realtime lane, no network: headers as stamped, links and content heuristics. */
-export const quickEmailScan: TaskProcessor = async ({ email, config, signal, reportProgress }) => {
-  signal.throwIfAborted();
-  await reportProgress(20);
-  const options = engineOptionsFor(config, ['parser', 'headers', 'links', 'content']);
-  const result = await analyzeEmail({ raw: email }, options, {});
-  signal.throwIfAborted();
-  await reportProgress(90);
-  return result;
-};
+export const quickEmailScan: TaskProcessor = (context) =>
+  runEngine(context, ['parser', 'headers', 'links', 'content'], {});

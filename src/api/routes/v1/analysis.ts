@@ -2,12 +2,14 @@ import type {} from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
+  cancelResponseSchema,
   errorBodySchema,
   jobIdParamsSchema,
   jobStatusSchema,
   submitRequestSchema,
   submitResponseSchema,
 } from '../../../contracts/api.ts';
+import { cancelJob } from '../../../jobs/cancel.ts';
 import { getJobStatus, submitAnalysis, type JobsDeps } from '../../../jobs/jobs.ts';
 import { AppError } from '../../../lib/errors.ts';
 import { decodeRawEmail, composeRfc822 } from '../../../lib/rfc822.ts';
@@ -59,6 +61,22 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
         priority: body.priority,
       });
       return reply.code(202).send(accepted);
+    },
+  });
+
+  typed.delete('/analysis/:job_id', {
+    schema: {
+      summary: 'Cancel a job',
+      description:
+        'A job that has not started is removed; a running one is aborted wherever it runs. Its status becomes `cancelled` and WebSocket clients get `job_cancelled`. A finished job answers 409.',
+      tags: ['analysis'],
+      params: jobIdParamsSchema,
+      response: { 200: cancelResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
+    },
+    handler: async (request) => {
+      const cancelled = await cancelJob(jobs, request.params.job_id);
+      if (!cancelled) throw new AppError('API_JOB_NOT_FOUND', `no job ${request.params.job_id}`);
+      return { job_id: request.params.job_id, status: 'cancelled' as const, how: cancelled.how };
     },
   });
 

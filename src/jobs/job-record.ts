@@ -1,0 +1,107 @@
+/**
+ * The record PhishNet keeps beside each BullMQ job (HASH `{prefix}:job:{job_id}`):
+ * where the job runs, how it was routed, and what BullMQ does not keep — the
+ * code and class of its last failure, its replays, its cancellation.
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import {
+  analysisTypeSchema,
+  failureClassSchema,
+  jobKindSchema,
+  routingSchema,
+  workLaneSchema,
+  type FailureClass,
+  type TaskPayload,
+} from '../contracts/queues.ts';
+import { keys } from './keys.ts';
+
+const jobRecordSchema = z.object({
+  lane: workLaneSchema,
+  task: jobKindSchema,
+  analysis_type: analysisTypeSchema,
+  routing: z.string().transform((text, ctx) => {
+    const parsed = routingSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) ctx.addIssue({ code: 'custom', message: 'bad routing' });
+    return parsed.data ?? z.NEVER;
+  }),
+  submitted_at: z.string(),
+  error_code: z.string().optional(),
+  error_message: z.string().optional(),
+  error_class: failureClassSchema.optional(),
+  replays: z.coerce.number().int().default(0),
+  cancelled_at: z.string().optional(),
+});
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+export interface RecordDeps {
+  redis: Redis;
+  prefix: string;
+}
+
+export async function writeJobRecord(
+  deps: RecordDeps,
+  payload: TaskPayload,
+  ttlMs: number,
+): Promise<void> {
+  const key = keys(deps.prefix).job(payload.job_id);
+  await deps.redis
+    .multi()
+    .hset(key, {
+      lane: payload.routing.lane,
+      task: payload.task,
+      analysis_type: payload.analysis_type,
+      routing: JSON.stringify(payload.routing),
+      submitted_at: payload.submitted_at,
+    })
+    .pexpire(key, ttlMs)
+    .exec();
+}
+
+export async function readJobRecord(deps: RecordDeps, jobId: string): Promise<JobRecord | null> {
+  const fields = await deps.redis.hgetall(keys(deps.prefix).job(jobId));
+  const parsed = jobRecordSchema.safeParse(fields);
+  return parsed.success ? parsed.data : null;
+}
+
+export async function recordJobError(
+  deps: RecordDeps,
+  jobId: string,
+  error: { code: string; message: string; class: FailureClass },
+): Promise<void> {
+  await deps.redis.hset(keys(deps.prefix).job(jobId), {
+    error_code: error.code,
+    error_message: error.message,
+    error_class: error.class,
+  });
+}
+
+/** The last failure recorded for a job: a top-level job's or a flow child's. */
+export async function readJobError(
+  deps: RecordDeps,
+  jobId: string,
+): Promise<{ code: string; message: string; class: FailureClass } | null> {
+  const [code, message, errorClass] = await deps.redis.hmget(
+    keys(deps.prefix).job(jobId),
+    'error_code',
+    'error_message',
+    'error_class',
+  );
+  const parsedClass = failureClassSchema.safeParse(errorClass);
+  if (!code || !parsedClass.success) return null;
+  return { code, message: message ?? '', class: parsedClass.data };
+}
+
+export async function markCancelled(deps: RecordDeps, jobId: string): Promise<void> {
+  await deps.redis.hset(keys(deps.prefix).job(jobId), { cancelled_at: new Date().toISOString() });
+}
+
+/** A replayed job starts clean: its old error is in the dead letter it came from. */
+export async function markReplayed(deps: RecordDeps, jobId: string): Promise<void> {
+  const key = keys(deps.prefix).job(jobId);
+  await deps.redis
+    .multi()
+    .hincrby(key, 'replays', 1)
+    .hdel(key, 'error_code', 'error_message', 'error_class')
+    .exec();
+}

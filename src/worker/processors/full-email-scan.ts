@@ -1,0 +1,6 @@
+import { runEngine } from './run-engine.ts';
+import type { TaskProcessor } from './types.ts';
+
+/** Everything but the attachment deep scan and the sandbox: DKIM over DNS, the model, the feeds. */
+export const fullEmailScan: TaskProcessor = (context) =>
+  runEngine(context, ['parser', 'headers', 'links', 'content', 'ml', 'intel']);
