@@ -19,6 +19,7 @@ import { parseEmail, DEFAULT_ENGINE_OPTIONS } from '../src/engine/index.ts';
 import { setBlobFreeDecoding } from '../src/engine/parse.ts';
 import { loadCorpus, measureEngine, medianSized, repeatTo } from './engine.ts';
 import type { EngineBenchFigures, Throughput } from './engine.ts';
+import { queueSection } from './queue.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 
 export type { BenchContext, BenchSection, SectionOutcome } from './section.ts';
@@ -107,7 +108,7 @@ const parserSection: BenchSection = {
   },
 };
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, parserSection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, parserSection, queueSection];
 
 function findProjectRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {

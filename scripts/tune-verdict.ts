@@ -7,7 +7,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Finding } from '../src/contracts/analysis-result.ts';
-import { mlSeverity, THRESHOLD_SHARE, verdictScore } from '../src/engine/analyzers/ml.ts';
+import {
+  mlSeverity,
+  THRESHOLD_SHARE,
+  UNCORROBORATED_SHARE,
+  verdictScore,
+} from '../src/engine/analyzers/ml.ts';
 import type { ModelThresholds } from '../src/engine/analyzers/ml.ts';
 import {
   analyzeEmail,
@@ -15,6 +20,7 @@ import {
   DEFAULT_ENGINE_OPTIONS,
   type ParsedEmail,
 } from '../src/engine/index.ts';
+import { extractFeatures, isCorroborated } from '../src/engine/ml/features.ts';
 import { classificationFigures, type ClassificationFigures } from '../src/engine/ml/metrics.ts';
 import {
   chooseConfidentThreshold,
@@ -28,6 +34,11 @@ import { FULL_SCAN_ANALYZERS } from './eval.ts';
 const MAX_OUT_OF_FOLD_FPR = 0.005;
 const SHARES = [0, 1 / 3, 0.5, 2 / 3, 5 / 6];
 const CONFIDENT_FPRS = [0.01, 0.006, 0.005, 0.004, 0.003];
+
+/** Whether a rule-level trait backs each message's words (see `isCorroborated`). */
+export function corroborationOf(emails: readonly ParsedEmail[]): boolean[] {
+  return emails.map((email) => isCorroborated(email, extractFeatures(email)));
+}
 
 /** Each message's findings from every full-scan analyzer but the model. */
 export async function ruleFindingsOf(emails: readonly ParsedEmail[]): Promise<Finding[][]> {
@@ -46,12 +57,21 @@ export function engineFigures(
   labels: readonly boolean[],
   probabilities: readonly number[],
   model: ModelThresholds,
+  corroborated: readonly boolean[],
   thresholdShare = THRESHOLD_SHARE,
+  uncorroboratedShare = UNCORROBORATED_SHARE,
 ): ClassificationFigures {
   const { thresholds } = DEFAULT_ENGINE_OPTIONS;
   return classificationFigures(
     ruleFindings.map((findings, i) => {
-      const score = verdictScore(probabilities[i] ?? 0, model, thresholds, thresholdShare);
+      const score = verdictScore(
+        probabilities[i] ?? 0,
+        model,
+        thresholds,
+        corroborated[i] === true,
+        thresholdShare,
+        uncorroboratedShare,
+      );
       const ml: Finding = {
         id: 'ml.phishing_probability',
         analyzer: 'ml',
@@ -76,6 +96,7 @@ async function main(): Promise<void> {
   const labels = messages.map(({ isPhishing }) => isPhishing);
   const cv = crossValidate(emails.map((email, i) => ({ email, isPhishing: labels[i] === true })));
   const rules = await ruleFindingsOf(emails);
+  const corroborated = corroborationOf(emails);
   console.log(`train split, out of fold: ${messages.length} messages, threshold ${cv.threshold}`);
   console.log('confident FPR  confident at  share   F1     FPR    FP  FN');
   let best: { f1: number; label: string } | undefined;
@@ -92,6 +113,7 @@ async function main(): Promise<void> {
         labels,
         cv.outOfFold,
         { threshold: cv.threshold, confidentThreshold },
+        corroborated,
         share,
       );
       const label = `${(confidentFpr * 100).toFixed(1).padStart(12)}%  ${confidentThreshold.toFixed(4).padStart(12)}  ${share.toFixed(2)}  ${figures.f1.toFixed(4)}  ${(figures.falsePositiveRate * 100).toFixed(2)}%  ${String(figures.falsePositives).padStart(2)}  ${String(figures.falseNegatives).padStart(2)}`;

@@ -8,6 +8,7 @@ import type { Config } from '../config/config.ts';
 import type { JobsDeps } from '../jobs/jobs.ts';
 import type { Logger } from '../lib/logger.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerQueueDashboard } from './plugins/queue-dashboard.ts';
 import { JobEventHub } from './realtime/job-events.ts';
@@ -41,6 +42,7 @@ export async function buildApp(config: Config, deps: ApiDeps): Promise<FastifyIn
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, { exposeStacks: config.logLevel === 'debug' });
+  registerMetrics(app, { jobs: deps.jobs, token: config.metricsToken });
 
   await registerOpenApi(app, '0.1.0');
   await app.register(multipart, { limits: { fileSize: maxEmailBytes, files: 1, fields: 10 } });
@@ -56,8 +58,12 @@ export async function buildApp(config: Config, deps: ApiDeps): Promise<FastifyIn
   healthRoutes(app, { redis: deps.jobs.redis });
   await app.register(
     (v1, _opts, done) => {
-      analysisRoutes(v1, { jobs: deps.jobs, maxEmailBytes });
-      workersRoutes(v1, { jobs: deps.jobs });
+      analysisRoutes(v1, {
+        jobs: deps.jobs,
+        maxEmailBytes,
+        bulkMaxEmails: config.limits.bulkMaxEmails,
+      });
+      workersRoutes(v1, { jobs: deps.jobs, metricsSnapshotMs: config.metricsSnapshotMs });
       done();
     },
     { prefix: '/api/v1' },

@@ -1,8 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { loadConfig } from '../config/config.ts';
 import type { Logger } from '../lib/logger.ts';
 
 const RESTART_DELAY_MS = 1_000;
-const STOP_GRACE_MS = 30_000;
+/** Beyond a worker's own deadline (grace period plus closing), so SIGKILL is the last resort. */
+const STOP_MARGIN_MS = 15_000;
 
 export interface WorkerProcessesOptions {
   count: number;
@@ -10,6 +12,8 @@ export interface WorkerProcessesOptions {
   args: string[];
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /** How long a worker may take to stop after SIGTERM; default: its PHISHNET_SHUTDOWN_GRACE_MS plus a margin. */
+  stopTimeoutMs?: number;
 }
 
 /** Runs `phishnet worker` children and restarts any that die, until stopped. */
@@ -17,6 +21,8 @@ export function runWorkerProcesses(options: WorkerProcessesOptions): { stop(): P
   const children = new Set<ChildProcess>();
   let stopping = false;
   const cli = process.argv[1] ?? '';
+  const stopTimeoutMs =
+    options.stopTimeoutMs ?? loadConfig(options.env).workers.shutdownGraceMs + STOP_MARGIN_MS;
 
   const launch = (slot: number): void => {
     const child = fork(cli, ['worker', ...options.args], { env: options.env, stdio: 'inherit' });
@@ -39,7 +45,7 @@ export function runWorkerProcesses(options: WorkerProcessesOptions): { stop(): P
         [...children].map(
           (child) =>
             new Promise<void>((done) => {
-              const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+              const kill = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
               child.once('exit', () => {
                 clearTimeout(kill);
                 done();

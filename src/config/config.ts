@@ -20,13 +20,19 @@ export interface Config {
   readonly logLevel: string;
   readonly allowEviction: boolean;
   readonly redisDataDir: string;
-  readonly limits: { readonly maxEmailBytes: number };
+  readonly limits: { readonly maxEmailBytes: number; readonly bulkMaxEmails: number };
   readonly retention: {
     readonly resultTtlMs: number;
     readonly keepCompleted: number;
     readonly keepFailed: number;
   };
-  readonly workers: { readonly processes: number; readonly concurrency: number };
+  readonly workers: {
+    readonly processes: number;
+    readonly concurrency: number;
+    /** BullMQ's lockDuration and stalledInterval. */
+    readonly lockMs: number;
+    readonly shutdownGraceMs: number;
+  };
   readonly taskTimeLimitMs: number;
   readonly retry: RetryPolicies;
   readonly feeds: {
@@ -46,6 +52,9 @@ export interface Config {
   readonly dlq: { readonly maxEntries: number; readonly maxAgeMs: number };
   readonly systemStatusIntervalMs: number;
   readonly metricsSnapshotMs: number;
+  readonly heartbeat: { readonly intervalMs: number; readonly deadRetentionMs: number };
+  /** Bearer token /metrics requires; undefined leaves it open. */
+  readonly metricsToken: string | undefined;
   readonly engine: {
     readonly brandDomains: readonly string[] | undefined;
     readonly trustedReceivers: readonly string[];
@@ -90,13 +99,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.PHISHNET_LOG_LEVEL,
     allowEviction: e.PHISHNET_ALLOW_EVICTION,
     redisDataDir: e.PHISHNET_REDIS_DATA_DIR,
-    limits: { maxEmailBytes: e.PHISHNET_MAX_EMAIL_BYTES },
+    limits: {
+      maxEmailBytes: e.PHISHNET_MAX_EMAIL_BYTES,
+      bulkMaxEmails: e.PHISHNET_BULK_MAX_EMAILS,
+    },
     retention: {
       resultTtlMs: e.PHISHNET_RESULT_TTL_SECONDS * SECOND_MS,
       keepCompleted: e.PHISHNET_KEEP_COMPLETED,
       keepFailed: e.PHISHNET_KEEP_FAILED,
     },
-    workers: { processes: e.PHISHNET_WORKERS, concurrency: e.PHISHNET_WORKER_CONCURRENCY },
+    workers: {
+      processes: e.PHISHNET_WORKERS,
+      concurrency: e.PHISHNET_WORKER_CONCURRENCY,
+      lockMs: e.PHISHNET_WORKER_LOCK_MS,
+      shutdownGraceMs: e.PHISHNET_SHUTDOWN_GRACE_MS,
+    },
     taskTimeLimitMs: e.PHISHNET_TASK_TIME_LIMIT_SECONDS * SECOND_MS,
     retry: {
       permanent: { retries: 0, delayMs: 0, backoff: 'none' },
@@ -137,6 +154,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     systemStatusIntervalMs: e.PHISHNET_SYSTEM_STATUS_INTERVAL_MS,
     metricsSnapshotMs: e.PHISHNET_METRICS_SNAPSHOT_SECONDS * SECOND_MS,
+    heartbeat: {
+      intervalMs: e.PHISHNET_HEARTBEAT_INTERVAL_MS,
+      deadRetentionMs: e.PHISHNET_WORKER_DEAD_RETENTION_SECONDS * SECOND_MS,
+    },
+    metricsToken: e.PHISHNET_METRICS_TOKEN,
     engine: {
       brandDomains: e.PHISHNET_BRAND_DOMAINS,
       trustedReceivers: e.PHISHNET_TRUSTED_RECEIVERS,

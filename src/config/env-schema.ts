@@ -57,6 +57,16 @@ export const envSchema = z.object({
   PHISHNET_WORKER_CONCURRENCY: int(1, 256)
     .default(4)
     .describe('Jobs one worker process runs at once, per lane.'),
+  PHISHNET_WORKER_LOCK_MS: int(500, 3_600_000)
+    .default(30_000)
+    .describe(
+      "How long a worker's claim on a job lasts unless renewed, and how often workers look for jobs whose worker died; such jobs run again within about twice this.",
+    ),
+  PHISHNET_SHUTDOWN_GRACE_MS: int(0, 3_600_000)
+    .default(30_000)
+    .describe(
+      'On SIGTERM a worker takes no new jobs and lets running ones finish for this long, then returns the rest to their queue.',
+    ),
   PHISHNET_TASK_TIME_LIMIT_SECONDS: int(1, 24 * 3600)
     .default(600)
     .describe('Default time limit of a task.'),
@@ -66,6 +76,21 @@ export const envSchema = z.object({
   PHISHNET_METRICS_SNAPSHOT_SECONDS: int(1, 3_600)
     .default(60)
     .describe('How often the scheduler records queue depths and throughput.'),
+  PHISHNET_HEARTBEAT_INTERVAL_MS: int(100, 300_000)
+    .default(5_000)
+    .describe(
+      'How often each worker process publishes its heartbeat; it is reported dead after three missed ones.',
+    ),
+  PHISHNET_WORKER_DEAD_RETENTION_SECONDS: int(1, 7 * 24 * 3600)
+    .default(3_600)
+    .describe(
+      'How long a dead worker stays listed in /api/v1/workers/status before it is dropped.',
+    ),
+  PHISHNET_METRICS_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters')
+    .optional()
+    .describe('When set, /metrics requires `Authorization: Bearer <token>` (401 otherwise).'),
   PHISHNET_BRAND_DOMAINS: csv
     .optional()
     .describe(
@@ -110,6 +135,9 @@ export const envSchema = z.object({
   PHISHNET_DLQ_MAX_AGE_DAYS: int(1, 3_650)
     .default(180)
     .describe('Dead letters older than this are dropped.'),
+  PHISHNET_BULK_MAX_EMAILS: int(1, 100_000)
+    .default(5_000)
+    .describe('Most emails accepted in one bulk submission.'),
   PHISHNET_FEEDS: z
     .string()
     .transform((value, ctx) =>

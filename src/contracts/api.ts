@@ -1,6 +1,6 @@
 /** Bodies of the HTTP API, as the seed names them. Shared with the browser. */
 import { z } from 'zod';
-import { analysisResultSchema } from './analysis-result.ts';
+import { analysisResultSchema, verdictSchema } from './analysis-result.ts';
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 import {
   analysisTypeSchema,
@@ -10,22 +10,83 @@ import {
   routingSchema,
 } from './queues.ts';
 
+/** One email, as the seed's fields or as the whole message. */
+const emailFields = {
+  subject: z.string().max(2_000).optional(),
+  sender: z.string().max(1_000).optional(),
+  content: z.string().optional(),
+  /** The whole RFC 822 message, as text or base64. */
+  raw: z.string().optional(),
+};
+function hasEmail(body: { raw?: string | undefined; content?: string | undefined }): boolean {
+  return body.raw !== undefined || body.content !== undefined;
+}
+const NO_EMAIL = {
+  error:
+    'give the email as `raw` (the RFC 822 message) or as `content` (with `subject` and `sender`)',
+  path: ['content'],
+};
+
+export const emailInputSchema = z.object(emailFields).refine(hasEmail, NO_EMAIL);
+export type EmailInputBody = z.infer<typeof emailInputSchema>;
+
 export const submitRequestSchema = z
   .object({
-    subject: z.string().max(2_000).optional(),
-    sender: z.string().max(1_000).optional(),
-    content: z.string().optional(),
-    /** The whole RFC 822 message, as text or base64. */
-    raw: z.string().optional(),
+    ...emailFields,
     analysis_type: analysisTypeSchema,
     priority: prioritySchema.default('normal'),
   })
-  .refine((body) => body.raw !== undefined || body.content !== undefined, {
-    error:
-      'give the email as `raw` (the RFC 822 message) or as `content` (with `subject` and `sender`)',
-    path: ['content'],
-  });
+  .refine(hasEmail, NO_EMAIL);
 export type SubmitRequest = z.input<typeof submitRequestSchema>;
+
+/** A mailbox sweep: all-or-nothing; one bad email rejects the request, naming its index. */
+export const bulkSubmitRequestSchema = z.object({
+  emails: z.array(emailInputSchema).min(1),
+  analysis_type: analysisTypeSchema,
+  /** Bulk work yields to single submissions unless told otherwise. */
+  priority: prioritySchema.default('low'),
+});
+
+export const bulkSubmitResponseSchema = z.object({
+  batch_id: z.uuid(),
+  job_ids: z.array(z.uuid()),
+  total_jobs: z.number().int(),
+  status_url: z.string(),
+  websocket_url: z.string(),
+});
+export type BulkSubmitResponse = z.infer<typeof bulkSubmitResponseSchema>;
+
+export const batchParamsSchema = z.object({ batch_id: z.uuid() });
+export const batchQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const batchStatusSchema = z.object({
+  batch_id: z.uuid(),
+  analysis_type: analysisTypeSchema,
+  total_jobs: z.number().int(),
+  /** Finished jobs over all jobs, 0–100. */
+  progress: z.number(),
+  counts: z.object({
+    pending: z.number().int(),
+    completed: z.number().int(),
+    failed: z.number().int(),
+  }),
+  verdicts: z.record(verdictSchema, z.number().int()),
+  created_at: z.string(),
+  page: z.number().int(),
+  page_size: z.number().int(),
+  jobs: z.array(
+    z.object({
+      job_id: z.uuid(),
+      status: z.enum(['pending', 'processing', 'completed', 'failed', 'cancelled']),
+      verdict: verdictSchema.nullable(),
+      score: z.number().nullable(),
+    }),
+  ),
+});
+export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
 export const submitResponseSchema = z.object({
   job_id: z.uuid(),

@@ -15,6 +15,14 @@ export const ERROR_CODES = {
     status: 413,
     description: 'The email is larger than the configured maximum email size.',
   },
+  API_BULK_TOO_MANY: {
+    status: 413,
+    description: 'A bulk submission holds more emails than PHISHNET_BULK_MAX_EMAILS allows.',
+  },
+  API_BATCH_NOT_FOUND: {
+    status: 404,
+    description: 'No batch with this id exists (or it has passed its retention period).',
+  },
   API_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     description: 'The request body is neither JSON nor a multipart `.eml` upload.',
@@ -31,6 +39,11 @@ export const ERROR_CODES = {
   QUEUE_UNAVAILABLE: {
     status: 503,
     description: 'Redis cannot be reached, so nothing can be queued or read right now.',
+  },
+  QUEUE_STORAGE_FULL: {
+    status: 503,
+    description:
+      'Redis has reached its memory limit (maxmemory, noeviction), so nothing new can be queued until it has room.',
   },
   CONFIG_INVALID: {
     status: 500,
@@ -77,6 +90,15 @@ export const ERROR_CODES = {
   API_DLQ_ENTRY_NOT_FOUND: {
     status: 404,
     description: 'No dead-letter entry with this id (it was replayed, cleared or expired).',
+  },
+  API_LANE_NOT_FOUND: {
+    status: 404,
+    description:
+      'No lane by this name; lanes are realtime, standard, heavy, background, dlq and monitoring.',
+  },
+  API_METRICS_UNAUTHORIZED: {
+    status: 401,
+    description: '/metrics needs `Authorization: Bearer <PHISHNET_METRICS_TOKEN>`.',
   },
   TASK_FAILED: {
     status: 500,

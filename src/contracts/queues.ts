@@ -62,6 +62,8 @@ export const taskPayloadSchema = z.object({
   input: z.object({ subject: z.string(), sender: z.string() }),
   routing: routingSchema,
   submitted_at: z.iso.datetime(),
+  /** Set when the job is part of a bulk submission. */
+  batch_id: z.uuid().optional(),
 });
 export type TaskPayload = z.infer<typeof taskPayloadSchema>;
 

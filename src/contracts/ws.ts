@@ -47,6 +47,20 @@ export const systemStatusSchema = z.object({
   }),
 });
 
+/** `/ws/batches/{batch_id}`: sent whenever the counts move, and once more when all are done. */
+export const batchProgressSchema = z.object({
+  type: z.enum(['batch_progress', 'batch_completed']),
+  batch_id: z.string(),
+  total_jobs: z.number().int(),
+  progress: z.number(),
+  counts: z.object({
+    pending: z.number().int(),
+    completed: z.number().int(),
+    failed: z.number().int(),
+  }),
+});
+export type BatchProgressMessage = z.infer<typeof batchProgressSchema>;
+
 export const jobMessageSchema = z.discriminatedUnion('type', [
   progressUpdateSchema,
   jobCompletedSchema,

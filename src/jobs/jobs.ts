@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FlowProducer, type Job, type JobState } from 'bullmq';
+import { FlowProducer, type FlowJob, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AnalysisResult } from '../contracts/analysis-result.ts';
 import type { JobStatus, JobStatusValue, SubmitResponse } from '../contracts/api.ts';
@@ -17,7 +17,7 @@ import type { Config } from '../config/config.ts';
 import { DeadLetterQueue } from './dead-letters.ts';
 import { closeQueues, createQueues, type Queues, type RetentionOptions } from './queues.ts';
 import { maxAttempts } from './retry-policy.ts';
-import { connectRedis, createRedis } from './redis.ts';
+import { connectRedis, createRedis, isRedisOutOfMemory } from './redis.ts';
 import { routeSubmission } from './routing.ts';
 import { COMPREHENSIVE_CHILDREN, TASKS } from './task-table.ts';
 
@@ -44,42 +44,71 @@ export interface Submission {
   priority: Priority;
 }
 
+interface PreparedJob {
+  payload: TaskPayload;
+  options: JobOptions;
+}
+
+interface JobOptions {
+  jobId: string;
+  priority: number;
+  attempts: number;
+  backoff: { type: string };
+}
+
+/** Stores the email and records the job: everything but enqueueing it. */
+export async function prepareJob(
+  deps: JobsDeps,
+  submission: Submission,
+  batchId?: string,
+): Promise<PreparedJob> {
+  const jobId = randomUUID();
+  const routing = routeSubmission(submission);
+  const payload: TaskPayload = {
+    job_id: jobId,
+    task: routing.task,
+    analysis_type: submission.analysisType,
+    email_ref: await deps.blobs.put(submission.email),
+    email_bytes: submission.email.byteLength,
+    input: { subject: submission.subject, sender: submission.sender },
+    routing,
+    submitted_at: new Date().toISOString(),
+    ...(batchId === undefined ? {} : { batch_id: batchId }),
+  };
+  await writeJobRecord(deps, payload, deps.retention.resultTtlMs);
+  return {
+    payload,
+    options: {
+      jobId,
+      priority: routing.bullmq_priority,
+      attempts: deps.attempts,
+      backoff: { type: CLASSIFIED_BACKOFF },
+    },
+  };
+}
+
+/** A comprehensive analysis is a BullMQ flow; everything else one job on its lane. */
+export function isFlow(job: PreparedJob): boolean {
+  return job.payload.task === FLOW_PARENT;
+}
+
 /** Stores the email, records the job, and enqueues it; answers only once it is safely queued. */
 export async function submitAnalysis(
   deps: JobsDeps,
   submission: Submission,
 ): Promise<SubmitResponse> {
   return withRedis(async () => {
-    const jobId = randomUUID();
-    const routing = routeSubmission(submission);
-    const emailRef = await deps.blobs.put(submission.email);
-    const submittedAt = new Date().toISOString();
-    const payload: TaskPayload = {
-      job_id: jobId,
-      task: routing.task,
-      analysis_type: submission.analysisType,
-      email_ref: emailRef,
-      email_bytes: submission.email.byteLength,
-      input: { subject: submission.subject, sender: submission.sender },
-      routing,
-      submitted_at: submittedAt,
-    };
-    await writeJobRecord(deps, payload, deps.retention.resultTtlMs);
-    const options = {
-      jobId,
-      priority: routing.bullmq_priority,
-      attempts: deps.attempts,
-      backoff: { type: CLASSIFIED_BACKOFF },
-    };
-    if (routing.task === FLOW_PARENT) await addComprehensiveFlow(deps, payload, options);
-    else await deps.queues[routing.lane].add(routing.task, payload, options);
+    const job = await prepareJob(deps, submission);
+    const { payload, options } = job;
+    if (isFlow(job)) await deps.flows.add(comprehensiveFlow(payload, options));
+    else await deps.queues[payload.routing.lane].add(payload.task, payload, options);
     return {
-      job_id: jobId,
+      job_id: payload.job_id,
       status: 'submitted',
-      estimated_completion: TASKS[routing.task].estimatedCompletion,
-      polling_url: `/api/v1/analysis/status/${jobId}`,
-      websocket_url: `/ws/jobs/${jobId}`,
-      routing,
+      estimated_completion: TASKS[payload.task].estimatedCompletion,
+      polling_url: `/api/v1/analysis/status/${payload.job_id}`,
+      websocket_url: `/ws/jobs/${payload.job_id}`,
+      routing: payload.routing,
     };
   });
 }
@@ -89,12 +118,8 @@ export async function submitAnalysis(
  * and the parent, on `heavy`, aggregates what they found once they are all done.
  * A failed child does not fail the parent: its verdict is built from the rest.
  */
-async function addComprehensiveFlow(
-  deps: JobsDeps,
-  payload: TaskPayload,
-  options: { jobId: string; priority: number; attempts: number; backoff: { type: string } },
-): Promise<void> {
-  await deps.flows.add({
+export function comprehensiveFlow(payload: TaskPayload, options: JobOptions): FlowJob {
+  return {
     name: FLOW_PARENT,
     queueName: TASKS.comprehensive_analysis.lane,
     data: payload,
@@ -105,7 +130,7 @@ async function addComprehensiveFlow(
       data: { ...payload, task },
       opts: { ...options, jobId: `${options.jobId}-${task}`, ignoreDependencyOnFailure: true },
     })),
-  });
+  };
 }
 
 const STATUS_OF_STATE: Record<JobState | 'unknown', JobStatusValue | null> = {
@@ -206,6 +231,13 @@ export async function withRedis<T>(operation: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (isAppError(err)) throw err;
     const error = coerceError(err);
+    if (isRedisOutOfMemory(error)) {
+      throw new AppError(
+        'QUEUE_STORAGE_FULL',
+        'the queue store (Redis) is full: it is at its maxmemory limit and refuses new work',
+        { cause: error },
+      );
+    }
     const code: ErrorCode = 'QUEUE_UNAVAILABLE';
     throw new AppError(code, `the queue store (Redis) is unavailable: ${error.message}`, {
       cause: error,

@@ -9,9 +9,23 @@ export function keys(prefix: string) {
     flowDone: (jobId: string) => `${prefix}:job:${jobId}:done`,
     /** STRING, short-lived: whoever sets it first takes that dead letter (replay, clear). */
     dlqClaim: (taskId: string) => `${prefix}:dlq:claim:${taskId}`,
+    /** HASH per bulk submission: total, analysis type, created_at, and counters `completed`, `failed`, `verdict:{v}`. */
+    batch: (batchId: string) => `${prefix}:batch:${batchId}`,
+    /** LIST of a batch's job ids, in submission order. */
+    batchJobs: (batchId: string) => `${prefix}:batch:${batchId}:jobs`,
     /** Pub/sub channel: a job id published here is cancelled wherever it runs. */
     cancelChannel: () => `${prefix}:cancel`,
     /** LIST of JSON snapshots of lane depths, newest first, capped (see METRICS_HISTORY_LENGTH). */
     metricsHistory: () => `${prefix}:metrics:history`,
+    /** HASH per worker process: its last heartbeat; expires once it has been dead for a while. */
+    worker: (workerId: string) => `${prefix}:worker:${workerId}`,
+    /** ZSET of worker ids scored by their last heartbeat (ms); pruned by readers. */
+    workers: () => `${prefix}:workers`,
+    /** HASH of job counters and duration sums of one minute (epoch minute); 25 h TTL. */
+    statsMinute: (epochMinute: number) => `${prefix}:stats:minute:${epochMinute}`,
+    /** HASH, the same counters per hour (epoch hour), so a 24 h sum reads ~25 hashes; 26 h TTL. */
+    statsHour: (epochHour: number) => `${prefix}:stats:hour:${epochHour}`,
+    /** HASH of all-time counters and duration buckets per task, for Prometheus counters. */
+    statsTotals: () => `${prefix}:stats:totals`,
   };
 }

@@ -49,3 +49,19 @@ export async function assertNoEviction(
     `${warning} Run "CONFIG SET maxmemory-policy noeviction" on Redis, or set PHISHNET_ALLOW_EVICTION=true to accept the risk.`,
   );
 }
+
+/**
+ * Whether Redis refused a write because it is at maxmemory (the `OOM` error code
+ * that starts its reply). Inside MULTI the refusal surfaces as EXECABORT, with
+ * the command's own reply among its `previousErrors`.
+ */
+export function isRedisOutOfMemory(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, message, previousErrors } = error as {
+    name?: unknown;
+    message?: unknown;
+    previousErrors?: unknown;
+  };
+  if (name === 'ReplyError' && typeof message === 'string' && /^OOM\b/.test(message)) return true;
+  return Array.isArray(previousErrors) && previousErrors.some(isRedisOutOfMemory);
+}

@@ -1,6 +1,8 @@
 import type { Job } from 'bullmq';
 import { taskPayloadSchema, workLaneSchema } from '../contracts/queues.ts';
 import type { DeadLetterQueue } from '../jobs/dead-letters.ts';
+import { topLevelBatch } from './run-task.ts';
+import { recordBatchOutcome } from '../jobs/batches.ts';
 import { classifyFailure } from '../jobs/failures.ts';
 import {
   readJobError,
@@ -33,6 +35,8 @@ export async function buryJob(
     class: classifyFailure(err),
   };
   if (!recorded) await recordJobError(deps, job.id, error);
+  const batchId = topLevelBatch(job);
+  if (batchId) await recordBatchOutcome(deps, batchId, 'failed');
   await deps.deadLetters.add({
     task_id: job.id,
     job_id: payload.data.job_id,

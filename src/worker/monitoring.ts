@@ -1,13 +1,20 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
+import { countWorkerStates, listWorkers } from '../jobs/heartbeats.ts';
 import { IntelStore } from '../jobs/intel-store.ts';
 import { keys } from '../jobs/keys.ts';
 import { laneDepths, type Queues } from '../jobs/queues.ts';
+import { DAY_MS } from '../lib/time.ts';
 import { refreshFeeds, type FeedRefreshResult } from './feed-refresh.ts';
 
 /** 24 hours of one-minute snapshots. */
 export const METRICS_HISTORY_LENGTH = 1_440;
+
+/** Enough snapshots for 24 hours at the configured interval, and never fewer than a day of minutes. */
+export function metricsHistoryLength(snapshotMs: number): number {
+  return Math.max(METRICS_HISTORY_LENGTH, Math.ceil(DAY_MS / snapshotMs));
+}
 const FEED_TIMEOUT_MS = 120_000;
 
 export const MONITORING_JOBS = {
@@ -35,12 +42,15 @@ export async function runMonitoringJob(deps: MonitoringDeps, job: Job): Promise<
 
 async function recordMetricsSnapshot(deps: MonitoringDeps): Promise<{ timestamp: string }> {
   const timestamp = new Date().toISOString();
-  const lanes = await laneDepths(deps.queues);
+  const [lanes, workers] = await Promise.all([
+    laneDepths(deps.queues),
+    listWorkers(deps.redis, deps.config.prefix),
+  ]);
   const key = keys(deps.config.prefix).metricsHistory();
   await deps.redis
     .multi()
-    .lpush(key, JSON.stringify({ timestamp, lanes }))
-    .ltrim(key, 0, METRICS_HISTORY_LENGTH - 1)
+    .lpush(key, JSON.stringify({ timestamp, lanes, workers: countWorkerStates(workers) }))
+    .ltrim(key, 0, metricsHistoryLength(deps.config.metricsSnapshotMs) - 1)
     .exec();
   return { timestamp };
 }

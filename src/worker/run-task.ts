@@ -5,6 +5,7 @@ import { taskPayloadSchema, type FailureClass, type JobKind } from '../contracts
 import type { Config } from '../config/config.ts';
 import type { EnginePorts } from '../engine/types.ts';
 import type { BlobStore } from '../jobs/blob-store.ts';
+import { recordBatchOutcome } from '../jobs/batches.ts';
 import { classifyFailure } from '../jobs/failures.ts';
 import { recordJobError, type RecordDeps } from '../jobs/job-record.ts';
 import { shouldRetry } from '../jobs/retry-policy.ts';
@@ -46,7 +47,10 @@ export async function runTask(
   cancelSignal?: AbortSignal,
 ): Promise<AnalysisResult> {
   try {
-    return await runProcessor(deps, job, cancelSignal);
+    const result = await runProcessor(deps, job, cancelSignal);
+    const batchId = topLevelBatch(job);
+    if (batchId) await recordBatchOutcome(deps, batchId, result.verdict);
+    return result;
   } catch (err) {
     const error = coerceError(err);
     const failureClass = classifyFailure(error);
@@ -59,6 +63,12 @@ export async function runTask(
     }
     throw new ClassifiedError(error, failureClass);
   }
+}
+
+/** The batch a top-level job belongs to; a flow's children are counted through their parent. */
+export function topLevelBatch(job: Job<unknown>): string | undefined {
+  const payload = taskPayloadSchema.safeParse(job.data);
+  return payload.success && payload.data.job_id === job.id ? payload.data.batch_id : undefined;
 }
 
 async function runProcessor(

@@ -16,6 +16,7 @@ import { createIndicatorCache } from './adapters/indicators.ts';
 import { classifiedBackoff } from './backoff.ts';
 import { buryJob } from './dead-letter.ts';
 import { advanceParentProgress } from './flow-progress.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { runMonitoringJob } from './monitoring.ts';
 import { PROCESSORS } from './processors/index.ts';
 import type { TaskProcessor } from './processors/types.ts';
@@ -43,15 +44,16 @@ export interface WorkerRuntime {
 /** One BullMQ Worker per lane in this process, sharing one Redis connection for its own reads. */
 export async function startWorkers(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const { config, logger } = options;
-  const redis = createRedis(options.redisUrl, 'worker', 'phishnet-worker');
-  await connectRedis(redis);
-  const blobs = new BlobStore(redis, config.prefix, config.retention.resultTtlMs);
-  const queues = createQueues(redis, config.prefix, config.retention);
-  // The model is read and validated once, at start, not per job.
+  // The model is read and validated once, at start and before any connection, so a bad
+  // model file stops the process instead of leaving it connected and idle.
   const ports: EnginePorts = options.ports ?? {
     resolveTxt: resolveTxtRecords,
     model: loadModel(),
   };
+  const redis = createRedis(options.redisUrl, 'worker', 'phishnet-worker');
+  await connectRedis(redis);
+  const blobs = new BlobStore(redis, config.prefix, config.retention.resultTtlMs);
+  const queues = createQueues(redis, config.prefix, config.retention);
   const processors = { ...PROCESSORS, ...options.processors };
   const indicators = createIndicatorCache(
     new IntelStore(redis, config.prefix),
@@ -71,19 +73,41 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
     });
   };
 
+  const heartbeat = await startHeartbeat({
+    redis,
+    config,
+    lanes: options.lanes,
+    concurrency: options.concurrency,
+    logger,
+  });
+  // The jobs this process holds, with their lock tokens, so a shutdown can hand them back.
+  const held = new Map<Job, string>();
   const workers = options.lanes
     .filter((lane) => lane !== 'dlq')
     .map((lane) => {
-      const processor = (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> =>
+      const run = (job: Job, signal?: AbortSignal): Promise<unknown> =>
         lane === 'monitoring'
           ? runMonitoringJob({ redis, queues, config }, job)
           : runTask(deps, job, signal);
+      const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+        if (token) held.set(job, token);
+        try {
+          return await run(job, signal);
+        } finally {
+          held.delete(job);
+        }
+      };
       const worker = new Worker(lane, processor, {
         connection: redis,
         prefix: config.prefix,
         concurrency: lane === 'monitoring' ? 1 : options.concurrency,
         settings: { backoffStrategy: classifiedBackoff(config.retry) },
+        // A dead worker's jobs go back to their queue once its lock lapses, found by
+        // the stalled-job check that runs at the same pace.
+        lockDuration: config.workers.lockMs,
+        stalledInterval: config.workers.lockMs,
       });
+      heartbeat.watch(worker);
       worker.on('error', (err) => {
         logger.error({ err: coerceError(err), lane }, 'worker:connection:error');
       });
@@ -117,9 +141,50 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
   return {
     async close() {
       subscriber.disconnect();
-      await Promise.all(workers.map((worker) => worker.close()));
+      // Closing stops taking jobs at once and waits for the running ones; they get the
+      // grace period to finish. What is still running then goes back to its queue
+      // now, rather than when its lock lapses; this process's copy is abandoned.
+      const finished = Promise.all(workers.map((worker) => worker.close()));
+      if (!(await settlesWithin(finished, config.workers.shutdownGraceMs))) {
+        const jobIds = await handBack(held);
+        logger.warn({ jobIds }, 'worker:shutdown:handed_back');
+      }
+      await heartbeat.stop();
       await closeQueues(queues);
       redis.disconnect();
     },
   };
+}
+
+async function settlesWithin(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Moves held jobs from active back to waiting, releasing their locks, without
+ * spending an attempt. A job that finished meanwhile has no lock to release,
+ * and is left as it is.
+ */
+async function handBack(held: Map<Job, string>): Promise<string[]> {
+  const moved = await Promise.all(
+    [...held].map(async ([job, token]) => {
+      try {
+        await job.moveToWait(token);
+        return job.id ?? null;
+      } catch {
+        return null;
+      }
+    }),
+  );
+  return moved.filter((id): id is string => id !== null);
 }

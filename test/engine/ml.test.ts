@@ -118,6 +118,25 @@ describe('feature extraction', () => {
     expect(hashFeatures(second, 16)).toEqual(hashFeatures(first, 16));
   });
 
+  it('leaves out what dates a message rather than what it asks: mailer, charset, MIME, function words', async () => {
+    const email = await parse(
+      `From: Bank <news@bank.example>\nTo: recipient@example.org\nSubject: Your statement\nX-Mailer: Microsoft Outlook 16.0\nContent-Type: text/html; charset=utf-8\n\n<p style="color:#004a8f">Your statement is ready. You can view it on the website.</p>\n`,
+    );
+    const names = extractFeatures(email).map(({ name }) => name);
+    expect(names).toContain('w:statement');
+    expect(
+      names.filter((name) => /^[hx]:(?:mailer|charset|body|urls|attachments)/.test(name)),
+    ).toEqual([]);
+    expect(names.filter((name) => /^w:(?:your|you|the|is|it|on)$/.test(name))).toEqual([]);
+    expect(names.filter((name) => /color|004a8f/.test(name))).toEqual([]);
+  });
+
+  it("feeds the content and link analyzers' findings as features", async () => {
+    const names = extractFeatures(await parse(CREDENTIAL_PHISH)).map(({ name }) => name);
+    expect(names).toContain('r:content.credential_request');
+    expect(names).toContain('r:content.threat_language');
+  });
+
   it('leaves out list tags, numbers and collector traces', async () => {
     const email = await parse(
       message(
@@ -247,7 +266,7 @@ describe('the ml analyzer', () => {
       [0.95, 72],
       [1, 84],
     ])('maps probability %f to score %f', (probability, score) => {
-      expect(verdictScore(probability, model, thresholds)).toBe(score);
+      expect(verdictScore(probability, model, thresholds, true)).toBe(score);
     });
 
     it('makes a borderline score phishing only with a second finding that agrees', () => {
@@ -267,14 +286,19 @@ describe('the ml analyzer', () => {
         evidence: '',
         explanation: 'Replies go elsewhere.',
       };
-      const borderline = ml(verdictScore(0.8, model, thresholds), 'medium');
+      const borderline = ml(verdictScore(0.8, model, thresholds, true), 'medium');
       expect(decideVerdict([borderline], thresholds).verdict).toBe('suspicious');
       expect(decideVerdict([borderline, replyTo], thresholds).verdict).toBe('phishing');
-      const leaningHam = ml(verdictScore(0.65, model, thresholds), 'medium');
+      const leaningHam = ml(verdictScore(0.65, model, thresholds, true), 'medium');
       const weak = { ...replyTo, severity: 'low' as const, score: 12 };
       expect(decideVerdict([leaningHam, weak], thresholds).verdict).toBe('suspicious');
-      const confident = ml(verdictScore(0.92, model, thresholds), 'high');
+      const confident = ml(verdictScore(0.92, model, thresholds, true), 'high');
       expect(decideVerdict([confident], thresholds).verdict).toBe('phishing');
+    });
+
+    it('keeps a probability its words alone support under suspicious', () => {
+      expect(verdictScore(0.99, model, thresholds, false)).toBe(10);
+      expect(verdictScore(0.1, model, thresholds, false)).toBe(5.7);
     });
   });
 });

@@ -19,6 +19,8 @@ export interface RedisServerOptions {
   password?: string;
   maxMemoryPolicy?: string;
   maxMemory?: string;
+  /** With `appendOnly`: `always` makes every acknowledged write survive a SIGKILL. */
+  appendFsync?: 'always' | 'everysec' | 'no';
 }
 
 export interface RedisServerHandle {
@@ -50,6 +52,7 @@ export async function startRedisServer(
     '',
     '--appendonly',
     options.appendOnly ? 'yes' : 'no',
+    ...(options.appendFsync ? ['--appendfsync', options.appendFsync] : []),
     '--maxmemory-policy',
     options.maxMemoryPolicy ?? 'noeviction',
     ...(options.maxMemory ? ['--maxmemory', options.maxMemory] : []),

@@ -1,6 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
-import { clientMessageSchema, type JobMessage } from '../../contracts/ws.ts';
+import {
+  clientMessageSchema,
+  type BatchProgressMessage,
+  type JobMessage,
+} from '../../contracts/ws.ts';
+
+/** Batch progress is one hash read, so polling it is cheaper than following thousands of jobs. */
+const BATCH_POLL_MS = 500;
+import { getBatchSummary } from '../../jobs/batches.ts';
 import { getJobStatus, type JobsDeps } from '../../jobs/jobs.ts';
 import type { JobEventHub } from './job-events.ts';
 import type { SystemStatusBroadcaster } from './system-status.ts';
@@ -76,6 +84,45 @@ export function wsRoutes(app: FastifyInstance, options: WsRoutesOptions): void {
       } else {
         deliver({ type: 'progress_update', job_id: jobId, progress: status.progress });
       }
+    },
+  );
+
+  app.get<{ Params: { batch_id: string } }>(
+    '/ws/batches/:batch_id',
+    { websocket: true, schema: { hide: true } },
+    (socket, request) => {
+      const batchId = request.params.batch_id;
+      answerPings(socket);
+      let last = '';
+      const tick = async (): Promise<void> => {
+        const summary = await getBatchSummary(jobs, batchId).catch(() => undefined);
+        if (summary === undefined) return; // Redis away: try again on the next beat.
+        if (summary === null) {
+          send(socket, {
+            type: 'error',
+            error: { code: 'API_BATCH_NOT_FOUND', message: `no batch ${batchId}` },
+          });
+          socket.close(4404, 'batch not found');
+          return;
+        }
+        const done = summary.counts.pending === 0;
+        const message: BatchProgressMessage = {
+          type: done ? 'batch_completed' : 'batch_progress',
+          batch_id: batchId,
+          total_jobs: summary.total_jobs,
+          progress: summary.progress,
+          counts: summary.counts,
+        };
+        const text = JSON.stringify(message);
+        if (text !== last) send(socket, message);
+        last = text;
+        if (done) socket.close(1000, 'batch completed');
+      };
+      const timer = setInterval(() => void tick(), BATCH_POLL_MS);
+      socket.on('close', () => {
+        clearInterval(timer);
+      });
+      void tick();
     },
   );
 

@@ -10,9 +10,10 @@ export async function apiCommand(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'api' });
   const redis = await resolveRedis(config);
   const api = await serveApi(config, redis.url, logger);
-  process.stdout.write(`PhishNet API listening on ${api.url}\n`);
   onShutdown(logger, async () => {
     await api.close();
     await redis.stop();
   });
+  // Announced only once a SIGTERM would be handled, so whoever waits for this line may send one.
+  process.stdout.write(`PhishNet API listening on ${api.url}\n`);
 }

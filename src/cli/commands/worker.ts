@@ -7,6 +7,9 @@ import { parseLanes, parsePositiveInt } from '../args.ts';
 import { resolveRedis } from '../local-redis.ts';
 import { onShutdown } from '../shutdown.ts';
 
+/** Time allowed after the grace period for handing jobs back and closing connections. */
+export const SHUTDOWN_CLOSE_MS = 10_000;
+
 export const DEFAULT_WORKER_LANES: readonly Lane[] = [...WORK_LANES, 'monitoring'];
 
 /** `phishnet worker --queues realtime,standard --concurrency 4` */
@@ -25,8 +28,13 @@ export async function workerCommand(argv: string[]): Promise<void> {
   );
   const redis = await resolveRedis(config);
   const runtime = await startWorkers({ config, redisUrl: redis.url, lanes, concurrency, logger });
-  onShutdown(logger, async () => {
-    await runtime.close();
-    await redis.stop();
-  });
+  onShutdown(
+    logger,
+    async () => {
+      await runtime.close();
+      await redis.stop();
+    },
+    // The grace period, then a bound on handing jobs back and closing connections.
+    { deadlineMs: config.workers.shutdownGraceMs + SHUTDOWN_CLOSE_MS },
+  );
 }

@@ -21,7 +21,12 @@ const EXPLAINED_FEATURE_COUNT = 3;
 export const analyzeMl: AnalyzerFn = (email, { ports, options }) => {
   if (ports.model === undefined) return { findings: [] };
   const prediction = predict(ports.model, email);
-  const score = verdictScore(prediction.probability, ports.model, options.thresholds);
+  const score = verdictScore(
+    prediction.probability,
+    ports.model,
+    options.thresholds,
+    prediction.corroborated,
+  );
   return {
     findings: [
       finding('phishing_probability', evidenceOf(prediction, ports.model), {
@@ -45,23 +50,39 @@ export type ModelThresholds = Pick<PhishingModel, 'threshold' | 'confidentThresh
 export const THRESHOLD_SHARE = 1 / 3;
 
 /**
+ * The most an uncorroborated probability may score, as a share of `suspicious` (a third: 10 on
+ * the default scale, an `info` finding that cannot make a message suspicious even with a weak
+ * finding beside it). Uncorroborated means no content or link finding, no Reply-To or
+ * display-name trait and no form among the features: the model has only the words.
+ *
+ * Why: the corpus has no modern transactional ham, so the words of a bank newsletter, a
+ * calendar invitation or a password reset ("account", "please", "email", "bank") are, to the
+ * model, the words of phishing; it rated such mail 90–99.7% phishing with nothing else
+ * suspicious about it. Words alone therefore say "worth a look" in the evidence, not a verdict.
+ */
+export const UNCORROBORATED_SHARE = 1 / 3;
+
+/**
  * Maps the calibrated probability piecewise-linearly onto the verdict scale, in three bands:
  * - below the model's threshold it stays under the threshold's own score: a model leaning
  *   "ham" cannot, with weak findings, make a verdict of phishing;
  * - from the threshold to the confident threshold it rises to `phishing`: the model alone
  *   makes the message suspicious, and phishing once another finding agrees (a medium finding,
  *   or weak ones near the top of the band);
- * - from the confident threshold, where the model made at most 0.4% false positives out of
+ * - from the confident threshold, where the model made at most 0.6% false positives out of
  *   fold, it is `phishing` on its own, stopping short of `malicious`, which needs evidence of
  *   harm beyond the words.
  * The model and the rule analyzers read some of the same traits (Reply-To, links), so their
  * scores are not independent; the middle band keeps noisy-OR from counting them twice.
+ * Without corroboration (see `UNCORROBORATED_SHARE`) the score is capped far below suspicious.
  */
 export function verdictScore(
   probability: number,
   { threshold, confidentThreshold }: ModelThresholds,
   thresholds: VerdictThresholds,
+  corroborated: boolean,
   thresholdShare = THRESHOLD_SHARE,
+  uncorroboratedShare = UNCORROBORATED_SHARE,
 ): number {
   const atThreshold =
     thresholds.suspicious + thresholdShare * (thresholds.phishing - thresholds.suspicious);
@@ -75,7 +96,10 @@ export function verdictScore(
         : thresholds.phishing +
           ((probability - confidentThreshold) / (1 - confidentThreshold)) *
             (thresholds.malicious - 1 - thresholds.phishing);
-  return Math.round(score * 10) / 10;
+  const capped = corroborated
+    ? score
+    : Math.min(score, uncorroboratedShare * thresholds.suspicious);
+  return Math.round(capped * 10) / 10;
 }
 
 export function mlSeverity(score: number, thresholds: VerdictThresholds): Severity {
@@ -101,9 +125,11 @@ function explanationOf(prediction: Prediction, model: ModelThresholds): string {
     towardsVerdict.length > 0 ? `, mostly because of ${towardsVerdict.join(', ')}` : '';
   const lean = !prediction.isPhishing
     ? 'not phishing'
-    : prediction.probability >= model.confidentThreshold
-      ? 'phishing, confidently'
-      : 'phishing, but not confident enough on its own';
+    : !prediction.corroborated
+      ? 'phishing by its words alone, which does not count towards the verdict without a rule finding'
+      : prediction.probability >= model.confidentThreshold
+        ? 'phishing, confidently'
+        : 'phishing, but not confident enough on its own';
   return `The trained model rates this message ${percent}% likely to be phishing (${lean})${because}.`;
 }
 
@@ -111,12 +137,11 @@ const FEATURE_KINDS: Readonly<Record<string, string>> = {
   s: 'the subject word',
   w: 'the word',
   b: 'the phrase',
-  ud: 'a link to',
   ut: 'a link ending in',
-  up: 'the link path word',
   uh: 'a link host that is',
   h: 'the header trait',
   x: 'the structure trait',
+  r: 'the finding',
 };
 
 function describeFeature({ feature }: Contribution): string {

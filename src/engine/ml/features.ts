@@ -6,16 +6,28 @@
  *   s:  subject word          w:  body word           b:  body word bigram
  *   ud: URL registrable domain  ut: URL public suffix  up: URL path word
  *   uh: URL host kind (an IP address, or unparsable)
- *   h:  header-derived flag   x:  structural flag
+ *   h:  header-derived flag   x:  structural flag   r:  a rule analyzer's finding id
  * Word and URL tokens are counted, log-scaled and L2-normalised together, so a long message
- * does not outweigh a short one. Header and structural flags weigh `FLAG_VALUE` each.
+ * does not outweigh a short one. Flags weigh `FLAG_VALUE` each.
+ *
+ * Version 2 keeps what says what a message wants from its reader and leaves out what says when
+ * and by what software it was written, because the corpus's ham and phishing come from different
+ * decades (see models/TRAINING.md): no charset, mailer, body kind (HTML or plain), MIME or link
+ * counts, quoting, and no function words ("the", "your"), whose rates follow the genre (list
+ * discussion against a message addressed to its reader) rather than intent.
  */
 import { Parser } from 'htmlparser2';
-import { parse as parseDomain } from 'tldts';
+import { getDomain, parse as parseDomain } from 'tldts';
+import type { Finding } from '../../contracts/analysis-result.ts';
+import type { AnalyzerOutput } from '../analyzer.ts';
+import { analyzeContent } from '../analyzers/content.ts';
+import { analyzeLinks } from '../analyzers/links.ts';
+import { DEFAULT_ENGINE_OPTIONS } from '../defaults.ts';
 import type { ParsedEmail } from '../types.ts';
+import { STOP_WORDS } from './stop-words.ts';
 
 /** Bump when extraction changes: a model trained on other features must not be loaded. */
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 export interface Feature {
   name: string;
@@ -55,12 +67,7 @@ const WORD = /\p{L}[\p{L}\p{M}'’]*/gu;
 const LIST_FOOTER = /^_{20,}\s*$[\s\S]{0,400}?(?:mailing list|listinfo|lists\.)/im;
 
 export function extractFeatures(email: ParsedEmail): Feature[] {
-  const html = readHtml(email.html.slice(0, MAX_TEXT_CHARS));
-  const body = stripListFooter(
-    (email.text.trim() === '' ? html.text : email.text).slice(0, MAX_TEXT_CHARS),
-  );
-  const urls = [...(body.match(URL_IN_TEXT) ?? []), ...html.urls].slice(0, MAX_URLS);
-  const recipients = email.to.map((mailbox) => mailbox.address.toLowerCase());
+  const { html, body, urls } = readBody(email);
 
   const counted = [
     ...words(subjectWithoutTags(email.subject)).map((word) => `s:${word}`),
@@ -68,13 +75,50 @@ export function extractFeatures(email: ParsedEmail): Feature[] {
     ...urls.flatMap(urlTokens),
   ];
   const flags = [
-    ...headerFlags(email, recipients),
-    ...structuralFlags(email, { body, urls, recipients, hasForm: html.hasForm }),
+    ...headerFlags(email),
+    ...(html.hasForm ? ['x:html-form'] : []),
+    ...ruleFlags(email),
   ];
   return [
     ...logScaledUnitLength(countTokens(counted)),
-    ...[...new Set(flags)].map((name) => ({ name, value: FLAG_VALUE })),
+    ...[...new Set(flags)].sort().map((name) => ({ name, value: FLAG_VALUE })),
   ];
+}
+
+/**
+ * Flags that say the message itself does something phishing does (asks for credentials or
+ * payment, threatens, hurries, hides a link's target, spoofs a sender...), as opposed to words
+ * that merely sound like it. The `ml` analyzer lets the model move the verdict only when one is
+ * present, or a link that leads away from the sender's domain: see `analyzers/ml.ts`.
+ */
+export function isCorroborated(email: ParsedEmail, features: readonly Feature[]): boolean {
+  return (
+    features.some(({ name }) => isCorroboratingFeature(name)) ||
+    linksLeaveSender(email, readBody(email).urls)
+  );
+}
+
+function isCorroboratingFeature(name: string): boolean {
+  return (
+    (name.startsWith('r:') && !NOT_CORROBORATING.has(name)) ||
+    name.startsWith('h:') ||
+    name === 'x:html-form'
+  );
+}
+
+/** Findings about filter evasion or size, not about what the reader is asked to do. */
+const NOT_CORROBORATING: ReadonlySet<string> = new Set([
+  'r:content.hidden_text',
+  'r:links.too_many_urls',
+]);
+
+function readBody(email: ParsedEmail): { html: HtmlContent; body: string; urls: string[] } {
+  const html = readHtml(email.html.slice(0, MAX_TEXT_CHARS));
+  const body = stripListFooter(
+    (email.text.trim() === '' ? html.text : email.text).slice(0, MAX_TEXT_CHARS),
+  );
+  const urls = [...(body.match(URL_IN_TEXT) ?? []), ...html.urls].slice(0, MAX_URLS);
+  return { html, body, urls };
 }
 
 /** Hashes named features into buckets, summing the values of names that collide. */
@@ -146,7 +190,10 @@ function subjectWithoutTags(subject: string): string {
   return subject.replace(LIST_TAG, ' ');
 }
 
-/** Body words and bigrams; addresses and URLs are cut out first (URLs get their own tokens). */
+/**
+ * Body words and bigrams of neighbouring content words ("verify your account" gives
+ * "verify account"); addresses and URLs are cut out first (URLs get their own tokens).
+ */
 function textTokens(body: string): string[] {
   const list = words(body.replace(URL_IN_TEXT, ' ').replace(EMAIL_IN_TEXT, ' ')).slice(
     0,
@@ -156,10 +203,13 @@ function textTokens(body: string): string[] {
   return [...list.map((word) => `w:${word}`), ...bigrams];
 }
 
-/** Lower-cased letter runs of 2+ characters, cut to `MAX_TOKEN_CHARS`; digits never form words. */
+/**
+ * Lower-cased letter runs of 2+ characters, cut to `MAX_TOKEN_CHARS`; digits never form words,
+ * and function words (`STOP_WORDS`) are dropped.
+ */
 function words(text: string): string[] {
   return (text.toLowerCase().match(WORD) ?? [])
-    .filter((word) => word.length >= 2 && !isCollectorTrace(word))
+    .filter((word) => word.length >= 2 && !STOP_WORDS.has(word) && !isCollectorTrace(word))
     .map((word) => word.slice(0, MAX_TOKEN_CHARS));
 }
 
@@ -173,87 +223,74 @@ function urlTokens(url: string): string[] {
   const host = parsed.hostname.toLowerCase();
   if (isCollectorTrace(host)) return [];
   const domain = parseDomain(host);
-  const hostTokens = domain.isIp
-    ? ['uh:ip-address']
-    : [`ud:${domain.domain ?? host}`, `ut:${domain.publicSuffix ?? ''}`];
-  return [...hostTokens, ...words(decodeSafely(parsed.pathname)).map((word) => `up:${word}`)];
-}
-
-function decodeSafely(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return domain.isIp ? ['uh:ip-address'] : [`ut:${domain.publicSuffix ?? ''}`];
 }
 
 function isCollectorTrace(token: string): boolean {
   return COLLECTOR_TRACES.some((trace) => token.includes(trace));
 }
 
-function headerFlags(email: ParsedEmail, recipients: readonly string[]): string[] {
-  const from = email.from?.address.toLowerCase() ?? '';
-  const fromDomain = domainOf(from);
+/**
+ * What the From, Reply-To and display name say about who is asking. Left out: the mailer and
+ * charset (the software and decade that wrote the message) and From = To (the corpus rewrote
+ * every recipient, so list mail reads as self-addressed too).
+ */
+function headerFlags(email: ParsedEmail): string[] {
+  const fromDomain = domainOf(email.from?.address.toLowerCase() ?? '');
   const flags: string[] = [];
   if (email.from === null) flags.push('h:no-from');
   if (email.replyTo.some((mailbox) => domainOf(mailbox.address.toLowerCase()) !== fromDomain)) {
     flags.push('h:reply-to-differs');
   }
-  // The corpus rewrote recipients, so a self-addressed message reads From = To at train time too.
-  if (from !== '' && recipients.includes(from)) flags.push('h:from-is-recipient');
   if (/@|\.\w{2,}\b/.test(email.from?.name ?? '')) flags.push('h:display-name-has-address');
-  const mailer = headerValue(email, 'x-mailer') ?? headerValue(email, 'user-agent');
-  const mailerFamily = mailer === undefined ? undefined : words(mailer)[0];
-  if (mailerFamily !== undefined) flags.push(`h:mailer:${mailerFamily}`);
-  const charset = /charset="?([\w.:-]+)/i.exec(headerValue(email, 'content-type') ?? '')?.[1];
-  if (charset !== undefined) flags.push(`h:charset:${charset.toLowerCase()}`);
   return flags;
 }
 
-interface BodyFacts {
-  body: string;
-  urls: readonly string[];
-  recipients: readonly string[];
-  hasForm: boolean;
+/**
+ * Whether a link leads away from the sender: to another registrable domain than the From
+ * address's, or to an IP address. Legitimate notices mostly link to their sender's own site;
+ * phishing has to send the reader somewhere the attacker controls. Not a feature (the corpus's
+ * ham, list mail linking to project sites, would teach the model the wrong thing about it),
+ * only part of what corroborates the words (see `isCorroborated`).
+ */
+function linksLeaveSender(email: ParsedEmail, urls: readonly string[]): boolean {
+  const sender = getDomain(domainOf(email.from?.address.toLowerCase() ?? ''));
+  const linked = urls.map(registrableDomainOf).filter((domain) => domain !== null);
+  return linked.some((domain) => domain !== sender);
 }
 
-function structuralFlags(email: ParsedEmail, facts: BodyFacts): string[] {
-  const flags = [`x:body:${bodyKind(email)}`, `x:urls:${countBand(facts.urls.length)}`];
-  if (facts.hasForm) flags.push('x:html-form');
-  if (/^>/m.test(facts.body)) flags.push('x:quoted-reply');
-  const lowerBody = facts.body.toLowerCase();
-  if (facts.recipients.some((address) => address !== '' && lowerBody.includes(address))) {
-    flags.push('x:body-names-recipient');
+function registrableDomainOf(url: string): string | null {
+  try {
+    const host = new URL(url).hostname.toLowerCase();
+    return parseDomain(host).isIp ? host : getDomain(host);
+  } catch {
+    return null;
   }
-  flags.push(`x:attachments:${countBand(email.attachments.length)}`);
-  for (const attachment of email.attachments) {
-    const extension = /\.(\w{1,8})$/.exec(attachment.filename ?? '')?.[1];
-    flags.push(`x:attachment-type:${extension?.toLowerCase() ?? attachment.mimeType}`);
+}
+
+/** The rule analyzers' view, computed here so training and serving see the same thing. */
+const RULE_CONTEXT = { options: DEFAULT_ENGINE_OPTIONS, ports: {} };
+
+/**
+ * The finding ids of the content and link analyzers, which read only the message itself, with
+ * the engine's default options (never the caller's) so a feature does not depend on deployment.
+ * The header analyzer is left out: its findings rest on Authentication-Results and Received
+ * fields, which the corpus removed, and on DNS at serving time.
+ */
+function ruleFlags(email: ParsedEmail): string[] {
+  const outputs = [analyzeContent(email, RULE_CONTEXT), analyzeLinks(email, RULE_CONTEXT)];
+  return outputs.flatMap((output) => findingsOf(output).map(({ id }) => `r:${id}`));
+}
+
+function findingsOf(output: AnalyzerOutput | Promise<AnalyzerOutput>): Finding[] {
+  if (output instanceof Promise) {
+    throw new Error('features: the content and link analyzers must stay synchronous');
   }
-  return flags;
-}
-
-function bodyKind(email: ParsedEmail): 'text' | 'html' | 'both' | 'empty' {
-  const hasText = email.text.trim() !== '';
-  const hasHtml = email.html.trim() !== '';
-  if (hasText && hasHtml) return 'both';
-  if (hasHtml) return 'html';
-  return hasText ? 'text' : 'empty';
-}
-
-/** Coarse bands, so the model learns "many links" rather than one exact count. */
-function countBand(count: number): string {
-  if (count <= 1) return String(count);
-  if (count <= 5) return '2-5';
-  return count <= 20 ? '6-20' : '21+';
+  return output.findings;
 }
 
 function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
-}
-
-function headerValue(email: ParsedEmail, key: string): string | undefined {
-  return email.headers.find((header) => header.key === key)?.value;
 }
 
 function countTokens(tokens: readonly string[]): Map<string, number> {

@@ -46,6 +46,7 @@ const modelFileSchema = z
         maxFalsePositiveRate: z.number(),
         maxConfidentFalsePositiveRate: z.number(),
         weightResolution: z.number().positive(),
+        fitIntercept: z.boolean(),
       }),
       crossValidation: figuresSchema,
       trainSet: figuresSchema,

@@ -4,7 +4,7 @@
  * (`src/worker/adapters/model.ts`); the engine receives it through `EnginePorts.model`.
  */
 import type { ParsedEmail } from '../types.ts';
-import { extractFeatures, featureBucket, type Feature } from './features.ts';
+import { extractFeatures, featureBucket, isCorroborated, type Feature } from './features.ts';
 import type { ClassificationFigures } from './metrics.ts';
 import type { TrainingOptions } from './train.ts';
 
@@ -55,6 +55,12 @@ export interface Prediction {
   /** Calibrated probability that the message is phishing, 0–1. */
   probability: number;
   isPhishing: boolean;
+  /**
+   * Whether a rule-level trait (a content or link finding, a Reply-To or display-name flag, a
+   * form, a link away from the sender's domain) backs the words: what lets the probability move
+   * the verdict.
+   */
+  corroborated: boolean;
   /** The strongest features in either direction, strongest first. */
   contributions: Contribution[];
 }
@@ -66,12 +72,14 @@ export function predict(
   email: ParsedEmail,
   contributionCount = DEFAULT_CONTRIBUTION_COUNT,
 ): Prediction {
-  const contributions = featureContributions(model, extractFeatures(email));
+  const features = extractFeatures(email);
+  const contributions = featureContributions(model, features);
   const logit = contributions.reduce((sum, { logit: part }) => sum + part, model.bias);
   const probability = calibratedProbability(model.calibration, logit);
   return {
     probability,
     isPhishing: probability >= model.threshold,
+    corroborated: isCorroborated(email, features),
     contributions: strongestFirst(contributions).slice(0, contributionCount),
   };
 }

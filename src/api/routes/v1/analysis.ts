@@ -2,13 +2,20 @@ import type {} from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
+  batchParamsSchema,
+  batchQuerySchema,
+  batchStatusSchema,
+  bulkSubmitRequestSchema,
+  bulkSubmitResponseSchema,
   cancelResponseSchema,
   errorBodySchema,
+  type EmailInputBody,
   jobIdParamsSchema,
   jobStatusSchema,
   submitRequestSchema,
   submitResponseSchema,
 } from '../../../contracts/api.ts';
+import { getBatchStatus, submitBulk } from '../../../jobs/batches.ts';
 import { cancelJob } from '../../../jobs/cancel.ts';
 import { getJobStatus, submitAnalysis, type JobsDeps } from '../../../jobs/jobs.ts';
 import { AppError } from '../../../lib/errors.ts';
@@ -17,10 +24,14 @@ import { decodeRawEmail, composeRfc822 } from '../../../lib/rfc822.ts';
 export interface AnalysisRoutesOptions {
   jobs: JobsDeps;
   maxEmailBytes: number;
+  bulkMaxEmails: number;
 }
 
+/** A sweep of thousands of typical emails; each email is still held to its own limit. */
+const BULK_BODY_LIMIT_BYTES = 256 * 1024 * 1024;
+
 export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOptions): void {
-  const { jobs, maxEmailBytes } = options;
+  const { jobs, maxEmailBytes, bulkMaxEmails } = options;
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   typed.post('/analysis/submit', {
@@ -42,25 +53,54 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
       if (request.isMultipart()) request.body = await readUpload(request);
     },
     handler: async (request, reply) => {
-      const body = request.body;
-      const email =
-        body.raw !== undefined
-          ? decodeRawEmail(body.raw)
-          : Buffer.from(composeRfc822(body), 'utf8');
-      if (email.byteLength > maxEmailBytes) {
-        throw new AppError(
-          'API_EMAIL_TOO_LARGE',
-          `the email is ${email.byteLength} bytes; the limit is ${maxEmailBytes}`,
-        );
-      }
+      const { analysis_type: analysisType, priority, ...email } = request.body;
       const accepted = await submitAnalysis(jobs, {
-        email,
-        subject: body.subject ?? '',
-        sender: body.sender ?? '',
-        analysisType: body.analysis_type,
-        priority: body.priority,
+        ...toEmail(email, maxEmailBytes),
+        analysisType,
+        priority,
       });
       return reply.code(202).send(accepted);
+    },
+  });
+
+  typed.post('/analysis/submit-bulk', {
+    bodyLimit: BULK_BODY_LIMIT_BYTES,
+    schema: {
+      summary: 'Submit many emails at once (a mailbox sweep)',
+      description:
+        'All or nothing: one bad email rejects the request with its index, and nothing is enqueued. Bulk work defaults to `low` priority so single submissions stay fast.',
+      tags: ['analysis'],
+      body: bulkSubmitRequestSchema,
+      response: { 202: bulkSubmitResponseSchema, 400: errorBodySchema, 413: errorBodySchema },
+    },
+    handler: async (request, reply) => {
+      const { emails, analysis_type: analysisType, priority } = request.body;
+      if (emails.length > bulkMaxEmails) {
+        throw new AppError(
+          'API_BULK_TOO_MANY',
+          `${emails.length} emails in one request; the limit is ${bulkMaxEmails}`,
+        );
+      }
+      // Decode and check every email before anything is stored: all or nothing.
+      const decoded = emails.map((email, index) => toEmail(email, maxEmailBytes, index));
+      const accepted = await submitBulk(jobs, { emails: decoded, analysisType, priority });
+      return reply.code(202).send(accepted);
+    },
+  });
+
+  typed.get('/analysis/batch/:batch_id', {
+    schema: {
+      summary: "A batch's progress, counts by status and verdict, and its jobs (paginated)",
+      tags: ['analysis'],
+      params: batchParamsSchema,
+      querystring: batchQuerySchema,
+      response: { 200: batchStatusSchema, 404: errorBodySchema },
+    },
+    handler: async (request) => {
+      const { page, page_size: pageSize } = request.query;
+      const batch = await getBatchStatus(jobs, request.params.batch_id, page, pageSize);
+      if (!batch) throw new AppError('API_BATCH_NOT_FOUND', `no batch ${request.params.batch_id}`);
+      return batch;
     },
   });
 
@@ -93,6 +133,25 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
       return status;
     },
   });
+}
+
+/** An email as bytes: `raw` decoded, or the seed's fields composed; too large is a 413. */
+function toEmail(
+  body: EmailInputBody,
+  maxEmailBytes: number,
+  index?: number,
+): { email: Buffer; subject: string; sender: string } {
+  const email =
+    body.raw !== undefined ? decodeRawEmail(body.raw) : Buffer.from(composeRfc822(body), 'utf8');
+  if (email.byteLength > maxEmailBytes) {
+    const which = index === undefined ? 'the email' : `emails[${index}]`;
+    throw new AppError(
+      'API_EMAIL_TOO_LARGE',
+      `${which} is ${email.byteLength} bytes; the limit is ${maxEmailBytes}`,
+      index === undefined ? undefined : { details: [{ field: `body.emails.${index}` }] },
+    );
+  }
+  return { email, subject: body.subject ?? '', sender: body.sender ?? '' };
 }
 
 /** Reads a multipart upload: the `.eml` in a file part, the options in fields. */

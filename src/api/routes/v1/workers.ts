@@ -9,13 +9,131 @@ import {
   dlqListSchema,
   dlqReplaySchema,
 } from '../../../contracts/dlq.ts';
+import {
+  historyQuerySchema,
+  historySchema,
+  KNOWN_LANES,
+  laneParamsSchema,
+  laneStateSchema,
+  queuesStatusSchema,
+  workersStatusSchema,
+  workerStatsSchema,
+} from '../../../contracts/workers.ts';
+import type { Lane } from '../../../contracts/queues.ts';
+import { countWorkerStates, listWorkers } from '../../../jobs/heartbeats.ts';
 import { withRedis, type JobsDeps } from '../../../jobs/jobs.ts';
 import { replayAllDeadLetters, replayDeadLetter } from '../../../jobs/replay.ts';
+import {
+  readHistory,
+  readLaneState,
+  readLaneStates,
+  readWorkerStats,
+} from '../../../jobs/stats.ts';
 import { AppError } from '../../../lib/errors.ts';
+import { MINUTE_MS } from '../../../lib/time.ts';
 
-export function workersRoutes(app: FastifyInstance, options: { jobs: JobsDeps }): void {
+export interface WorkersRoutesOptions {
+  jobs: JobsDeps;
+  /** How often the monitoring lane records a snapshot (PHISHNET_METRICS_SNAPSHOT_SECONDS). */
+  metricsSnapshotMs?: number;
+}
+
+function knownLane(lane: string): Lane {
+  if (!KNOWN_LANES.includes(lane)) {
+    throw new AppError('API_LANE_NOT_FOUND', `no lane ${lane}`, {
+      details: { lanes: KNOWN_LANES },
+    });
+  }
+  return lane as Lane;
+}
+
+export function workersRoutes(app: FastifyInstance, options: WorkersRoutesOptions): void {
   const { jobs } = options;
+  const snapshotMs = options.metricsSnapshotMs ?? MINUTE_MS;
   const typed = app.withTypeProvider<ZodTypeProvider>();
+
+  typed.get('/workers/status', {
+    schema: {
+      summary: 'Every worker process, from its heartbeats',
+      description:
+        '`alive`: heartbeating, no job active; `busy`: heartbeating with at least one job active (`active_jobs` against `capacity` shows saturation); `dead`: three heartbeat intervals without one. A dead worker stays listed for PHISHNET_WORKER_DEAD_RETENTION_SECONDS; a worker that stops cleanly leaves at once.',
+      tags: ['workers'],
+      response: { 200: workersStatusSchema, 503: errorBodySchema },
+    },
+    handler: async () => {
+      const now = Date.now();
+      const workers = await withRedis(() => listWorkers(jobs.redis, jobs.prefix, now));
+      return {
+        timestamp: new Date(now).toISOString(),
+        counts: countWorkerStates(workers),
+        workers,
+      };
+    },
+  });
+
+  typed.get('/workers/stats', {
+    schema: {
+      summary: 'Statistics of the last 24 hours, the same from every API instance',
+      description:
+        'From per-minute counters the workers keep in Redis. A job counts as failed once it failed for good; a retried attempt does not. `avg_processing_time` is in seconds over finished jobs, `success_rate` in percent; both are null when nothing finished.',
+      tags: ['workers'],
+      response: { 200: workerStatsSchema, 503: errorBodySchema },
+    },
+    handler: () => withRedis(() => readWorkerStats(jobs.redis, jobs.queues, jobs.prefix)),
+  });
+
+  typed.get('/workers/queues', {
+    schema: {
+      summary: 'Every lane: job counts by state, processing rate, oldest waiting job, paused',
+      tags: ['workers'],
+      response: { 200: queuesStatusSchema, 503: errorBodySchema },
+    },
+    handler: async () => {
+      const now = Date.now();
+      const lanes = await withRedis(() =>
+        readLaneStates(jobs.redis, jobs.queues, jobs.prefix, now),
+      );
+      return { timestamp: new Date(now).toISOString(), lanes };
+    },
+  });
+
+  for (const action of ['pause', 'resume'] as const) {
+    typed.post(`/workers/queues/:lane/${action}`, {
+      schema: {
+        summary:
+          action === 'pause'
+            ? 'Pause a lane: workers finish active jobs and take no new ones'
+            : 'Resume a paused lane',
+        description:
+          'Applies to every worker on every host (BullMQ keeps the flag in Redis). Answers with the lane as it now is.',
+        tags: ['workers'],
+        params: laneParamsSchema,
+        response: { 200: laneStateSchema, 404: errorBodySchema, 503: errorBodySchema },
+      },
+      handler: async (request) => {
+        const lane = knownLane(request.params.lane);
+        return withRedis(async () => {
+          if (action === 'pause') await jobs.queues[lane].pause();
+          else await jobs.queues[lane].resume();
+          request.log.info({ lane }, `queue:lane:${action}d`);
+          return readLaneState(jobs.redis, jobs.queues, jobs.prefix, lane);
+        });
+      },
+    });
+  }
+
+  typed.get('/workers/history', {
+    schema: {
+      summary: "Time series for the dashboard's charts",
+      description:
+        'Queue-depth snapshots recorded by the monitoring lane (at most one per minute) and completed/failed jobs per minute, over the last `minutes` (1–1440).',
+      tags: ['workers'],
+      querystring: historyQuerySchema,
+      response: { 200: historySchema, 400: errorBodySchema, 503: errorBodySchema },
+    },
+    handler: (request) =>
+      withRedis(() => readHistory(jobs.redis, jobs.prefix, request.query.minutes, snapshotMs)),
+  });
 
   typed.get('/workers/dlq', {
     schema: {

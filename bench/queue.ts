@@ -1,0 +1,215 @@
+/**
+ * Queue figures of the scale issue, on a private redis-server: (a) a bulk of
+ * 1,000 accepted, (b) end-to-end throughput of quick scans in worker processes,
+ * (c) PhishNet's overhead against bare BullMQ with a no-op task, (d) urgent
+ * single scans while a low-priority flood is queued, (e) RSS at rest and under load.
+ */
+import { randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { buildApp } from '../src/api/app.ts';
+import { loadConfig, type Config } from '../src/config/config.ts';
+import type { AnalysisResult } from '../src/contracts/analysis-result.ts';
+import { openJobs, prepareJob, type OpenJobs } from '../src/jobs/jobs.ts';
+import { closeQueueEvents, createQueueEvents } from '../src/jobs/queues.ts';
+import { createLogger } from '../src/lib/logger.ts';
+import { startWorkers } from '../src/worker/worker-runtime.ts';
+import { startRedisServer } from '../test/helpers/redis-server.ts';
+import type { BenchSection } from './section.ts';
+
+const FLOOD_JOBS = Number(process.env.BENCH_FLOOD_JOBS ?? 10_000);
+const URGENT_JOBS = 50;
+const NOOP_JOBS = 5_000;
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function waitForCount(jobs: OpenJobs, lane: 'realtime', count: number): Promise<void> {
+  for (;;) {
+    const counts = await jobs.queues[lane].getJobCounts('completed', 'failed');
+    if ((counts.completed ?? 0) + (counts.failed ?? 0) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function startWorkerProcess(projectRoot: string, env: Record<string, string>): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      join(projectRoot, 'dist/src/cli/main.js'),
+      'worker',
+      '--queues',
+      'realtime',
+      '--concurrency',
+      '8',
+    ],
+    { env: { ...process.env, ...env, PHISHNET_LOG_LEVEL: 'warn' }, stdio: 'inherit' },
+  );
+}
+
+async function withApi<T>(
+  config: Config,
+  redisUrl: string,
+  run: (jobs: OpenJobs, submitBulk: (n: number, priority: string) => Promise<number>) => Promise<T>,
+): Promise<T> {
+  const jobs = await openJobs(config, redisUrl);
+  const events = createQueueEvents({ url: redisUrl }, config.prefix);
+  const app = await buildApp(config, { jobs, events, logger: createLogger({ level: 'silent' }) });
+  const email = Buffer.from(
+    'From: PayPal <service@paypa1-secure.com>\r\nSubject: Verify your account\r\nContent-Type: text/html\r\n\r\n' +
+      '<p>Your account is limited. Verify within 24 hours.</p><a href="http://198.51.100.7/login">https://www.paypal.com/signin</a>',
+  ).toString('base64');
+  const submitBulk = async (n: number, priority: string): Promise<number> => {
+    const started = performance.now();
+    for (let sent = 0; sent < n; sent += 5_000) {
+      const emails = Array.from({ length: Math.min(5_000, n - sent) }, () => ({ raw: email }));
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/analysis/submit-bulk',
+        payload: { emails, analysis_type: 'quick', priority },
+      });
+      if (response.statusCode !== 202)
+        throw new Error(`bulk: ${response.statusCode} ${response.body}`);
+    }
+    return performance.now() - started;
+  };
+  try {
+    return await run(jobs, submitBulk);
+  } finally {
+    await app.close();
+    await closeQueueEvents(events);
+    await jobs.close();
+  }
+}
+
+/** (c): the same no-op task through PhishNet's worker and through a bare BullMQ worker. */
+async function noopRatio(redisUrl: string): Promise<{ phishnet: number; bare: number }> {
+  const noop = (): Promise<AnalysisResult> => Promise.resolve({} as AnalysisResult);
+  const config = loadConfig({
+    PHISHNET_PREFIX: `bench-${randomUUID()}`,
+    PHISHNET_LOG_LEVEL: 'silent',
+  });
+  const phishnet = await withApi(config, redisUrl, async (jobs, submitBulk) => {
+    await submitBulk(NOOP_JOBS, 'normal');
+    const started = performance.now();
+    const workers = await startWorkers({
+      config,
+      redisUrl,
+      lanes: ['realtime'],
+      concurrency: 8,
+      logger: createLogger({ level: 'silent' }),
+      ports: {},
+      processors: { quick_email_scan: noop },
+    });
+    await waitForCount(jobs, 'realtime', NOOP_JOBS);
+    const seconds = (performance.now() - started) / 1_000;
+    await workers.close();
+    return NOOP_JOBS / seconds;
+  });
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const prefix = `bench-bare-${randomUUID()}`;
+  const queue = new Queue('bare', { connection, prefix });
+  await queue.addBulk(Array.from({ length: NOOP_JOBS }, (_, i) => ({ name: 'noop', data: { i } })));
+  const started = performance.now();
+  const worker = new Worker('bare', () => Promise.resolve(null), {
+    connection,
+    prefix,
+    concurrency: 8,
+  });
+  for (;;) {
+    if ((await queue.getJobCounts('completed')).completed === NOOP_JOBS) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const bare = NOOP_JOBS / ((performance.now() - started) / 1_000);
+  await worker.close();
+  await queue.close();
+  connection.disconnect();
+  return { phishnet, bare };
+}
+
+export const queueSection: BenchSection = {
+  name: 'queue',
+  title:
+    'Queue: bulk accept, end-to-end throughput, overhead against bare BullMQ, urgent under flood, RSS',
+  async run({ projectRoot }) {
+    const redis = await startRedisServer().catch(() => null);
+    if (!redis) return { ran: false, skipped: 'no redis-server on PATH' };
+    try {
+      const config = loadConfig({
+        PHISHNET_PREFIX: `bench-${randomUUID()}`,
+        PHISHNET_LOG_LEVEL: 'silent',
+      });
+      await withApi(config, redis.url, async (jobs, submitBulk) => {
+        const bulkMs = await submitBulk(1_000, 'low');
+        console.log(
+          `(a) bulk of 1,000 accepted by one request: ${bulkMs.toFixed(0)} ms (target < 1,000 ms)`,
+        );
+        await jobs.queues.realtime.obliterate({ force: true });
+
+        await submitBulk(FLOOD_JOBS, 'low');
+        const workers = [1, 2].map(() =>
+          startWorkerProcess(projectRoot, { REDIS_URL: redis.url, PHISHNET_PREFIX: config.prefix }),
+        );
+        const started = performance.now();
+        const events = new QueueEvents('realtime', {
+          connection: { url: redis.url },
+          prefix: config.prefix,
+        });
+        await events.waitUntilReady();
+        const latencies: number[] = [];
+        const submittedAt = new Map<string, number>();
+        events.on('completed', ({ jobId }) => {
+          const at = submittedAt.get(jobId);
+          if (at !== undefined) latencies.push(performance.now() - at);
+        });
+        let underLoad: number[] = [];
+        for (let i = 0; i < URGENT_JOBS; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          const at = performance.now();
+          const { payload, options } = await prepareJob(jobs, {
+            email: Buffer.from('From: a@example.com\r\nSubject: urgent\r\n\r\nhello'),
+            subject: 'urgent',
+            sender: 'a@example.com',
+            analysisType: 'quick',
+            priority: 'urgent',
+          });
+          submittedAt.set(payload.job_id, at);
+          await jobs.queues.realtime.add(payload.task, payload, options);
+          if (i === URGENT_JOBS / 2) underLoad = workers.map((w) => rssMiB(w.pid ?? 0));
+        }
+        await waitForCount(jobs, 'realtime', FLOOD_JOBS + URGENT_JOBS);
+        const seconds = (performance.now() - started) / 1_000;
+        const atRest = workers.map((w) => rssMiB(w.pid ?? 0));
+        await events.close();
+        for (const w of workers) w.kill('SIGTERM');
+        console.log(
+          `(b) ${FLOOD_JOBS + URGENT_JOBS} quick scans end to end, 2 worker processes × concurrency 8: ${seconds.toFixed(1)} s, ${Math.round((FLOOD_JOBS + URGENT_JOBS) / seconds)} jobs/s`,
+        );
+        console.log(
+          `(d) urgent single scans under a flood of ${FLOOD_JOBS} low-priority jobs: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (target p99 < 1,000 ms; ${latencies.length} measured)`,
+        );
+        console.log(
+          `(e) RSS: API+bench process ${rssMiB(process.pid)} MiB; workers under load ${underLoad.join(', ')} MiB, after the flood ${atRest.join(', ')} MiB`,
+        );
+      });
+      const ratio = await noopRatio(redis.url);
+      console.log(
+        `(c) no-op task: PhishNet ${Math.round(ratio.phishnet)} jobs/s, bare BullMQ ${Math.round(ratio.bare)} jobs/s, ratio ${(ratio.phishnet / ratio.bare).toFixed(2)} (target ≥ 0.5)`,
+      );
+      return { ran: true };
+    } finally {
+      await redis.stop();
+    }
+  },
+};

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { VERDICTS, type Verdict } from '../contracts/analysis-result.ts';
+import type { BatchStatus, BulkSubmitResponse } from '../contracts/api.ts';
+import { analysisTypeSchema, type AnalysisType, type Priority } from '../contracts/queues.ts';
+import type { RecordDeps } from './job-record.ts';
+import {
+  comprehensiveFlow,
+  getJobStatus,
+  isFlow,
+  prepareJob,
+  withRedis,
+  type JobsDeps,
+  type Submission,
+} from './jobs.ts';
+import { keys } from './keys.ts';
+
+/** Emails prepared at once: enough to keep Redis busy, few enough to bound memory. */
+const PREPARE_CHUNK = 250;
+
+export interface BulkSubmission {
+  emails: Omit<Submission, 'analysisType' | 'priority'>[];
+  analysisType: AnalysisType;
+  priority: Priority;
+}
+
+/**
+ * Enqueues a mailbox sweep as one batch: every email stored and recorded, then
+ * all jobs added with `addBulk` (flows with the FlowProducer's), and the batch
+ * recorded so its progress can be read without touching every job.
+ */
+export async function submitBulk(
+  deps: JobsDeps,
+  bulk: BulkSubmission,
+): Promise<BulkSubmitResponse> {
+  return withRedis(async () => {
+    const batchId = randomUUID();
+    const prepared = [];
+    for (let start = 0; start < bulk.emails.length; start += PREPARE_CHUNK) {
+      const chunk = bulk.emails.slice(start, start + PREPARE_CHUNK);
+      prepared.push(
+        ...(await Promise.all(
+          chunk.map((email) =>
+            prepareJob(
+              deps,
+              { ...email, analysisType: bulk.analysisType, priority: bulk.priority },
+              batchId,
+            ),
+          ),
+        )),
+      );
+    }
+    const ids = prepared.map((job) => job.payload.job_id);
+    const batchKey = keys(deps.prefix).batch(batchId);
+    const jobsKey = keys(deps.prefix).batchJobs(batchId);
+    await deps.redis
+      .multi()
+      .hset(batchKey, {
+        total: ids.length,
+        analysis_type: bulk.analysisType,
+        created_at: new Date().toISOString(),
+      })
+      .rpush(jobsKey, ...ids)
+      .pexpire(batchKey, deps.retention.resultTtlMs)
+      .pexpire(jobsKey, deps.retention.resultTtlMs)
+      .exec();
+    const flows = prepared.filter(isFlow);
+    if (flows.length > 0) {
+      await deps.flows.addBulk(flows.map((job) => comprehensiveFlow(job.payload, job.options)));
+    }
+    const single = prepared.filter((job) => !isFlow(job));
+    const [first] = single;
+    if (first) {
+      await deps.queues[first.payload.routing.lane].addBulk(
+        single.map((job) => ({ name: job.payload.task, data: job.payload, opts: job.options })),
+      );
+    }
+    return {
+      batch_id: batchId,
+      job_ids: ids,
+      total_jobs: ids.length,
+      status_url: `/api/v1/analysis/batch/${batchId}`,
+      websocket_url: `/ws/batches/${batchId}`,
+    };
+  });
+}
+
+/** Workers count each finished job of a batch, so progress is one hash read. */
+export async function recordBatchOutcome(
+  deps: RecordDeps,
+  batchId: string,
+  outcome: Verdict | 'failed',
+): Promise<void> {
+  const key = keys(deps.prefix).batch(batchId);
+  const multi = deps.redis.multi();
+  if (outcome === 'failed') multi.hincrby(key, 'failed', 1);
+  else multi.hincrby(key, 'completed', 1).hincrby(key, `verdict:${outcome}`, 1);
+  await multi.exec();
+}
+
+export type BatchSummary = Omit<BatchStatus, 'jobs' | 'page' | 'page_size'>;
+
+export async function getBatchSummary(
+  deps: JobsDeps,
+  batchId: string,
+): Promise<BatchSummary | null> {
+  return withRedis(async () => {
+    const fields = await deps.redis.hgetall(keys(deps.prefix).batch(batchId));
+    const analysisType = analysisTypeSchema.safeParse(fields.analysis_type);
+    if (!analysisType.success) return null;
+    const count = (name: string): number => Number(fields[name] ?? 0);
+    const total = count('total');
+    const completed = count('completed');
+    const failed = count('failed');
+    const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, count(`verdict:${v}`)])) as Record<
+      Verdict,
+      number
+    >;
+    return {
+      batch_id: batchId,
+      analysis_type: analysisType.data,
+      total_jobs: total,
+      progress: total === 0 ? 100 : Math.round(((completed + failed) / total) * 1000) / 10,
+      counts: { pending: Math.max(0, total - completed - failed), completed, failed },
+      verdicts,
+      created_at: fields.created_at ?? '',
+    };
+  });
+}
+
+export async function getBatchStatus(
+  deps: JobsDeps,
+  batchId: string,
+  page: number,
+  pageSize: number,
+): Promise<BatchStatus | null> {
+  const summary = await getBatchSummary(deps, batchId);
+  if (!summary) return null;
+  const start = (page - 1) * pageSize;
+  const ids = await withRedis(() =>
+    deps.redis.lrange(keys(deps.prefix).batchJobs(batchId), start, start + pageSize - 1),
+  );
+  const statuses = await Promise.all(ids.map((id) => getJobStatus(deps, id)));
+  return {
+    ...summary,
+    page,
+    page_size: pageSize,
+    jobs: statuses.flatMap((status) =>
+      status
+        ? [
+            {
+              job_id: status.job_id,
+              status: status.status,
+              verdict: status.result?.verdict ?? null,
+              score: status.result?.score ?? null,
+            },
+          ]
+        : [],
+    ),
+  };
+}
