@@ -120,7 +120,8 @@ export class DeadLetterQueue {
     return jobs.map((job) => job.data).filter(Boolean);
   }
 
-  private async trim(): Promise<void> {
+  /** Drops entries past the age limit, then the oldest beyond the count limit. */
+  async trim(): Promise<void> {
     await this.queues.dlq.clean(this.limits.maxAgeMs, CLEAN_BATCH, 'wait');
     const excess = (await this.queues.dlq.count()) - this.limits.maxEntries;
     if (excess <= 0) return;

@@ -64,16 +64,31 @@ export async function readJobRecord(deps: RecordDeps, jobId: string): Promise<Jo
   return parsed.success ? parsed.data : null;
 }
 
+/**
+ * A flow child has no record of its own until it fails; NX gives such a record the
+ * retention period without moving a top-level record's expiry.
+ */
 export async function recordJobError(
   deps: RecordDeps,
   jobId: string,
   error: { code: string; message: string; class: FailureClass },
+  ttlMs: number,
 ): Promise<void> {
-  await deps.redis.hset(keys(deps.prefix).job(jobId), {
-    error_code: error.code,
-    error_message: error.message,
-    error_class: error.class,
-  });
+  const key = keys(deps.prefix).job(jobId);
+  await deps.redis
+    .multi()
+    .hset(key, { error_code: error.code, error_message: error.message, error_class: error.class })
+    .call('PEXPIRE', key, ttlMs, 'NX')
+    .exec();
+}
+
+/**
+ * Whoever sets `buried` first moves a failed job to the dead-letter queue: the
+ * worker that saw it fail, or the periodic reconciliation that finds a job failed
+ * where no worker saw it (one that stalled too often). A replay clears it.
+ */
+export async function claimBurial(deps: RecordDeps, jobId: string): Promise<boolean> {
+  return (await deps.redis.hsetnx(keys(deps.prefix).job(jobId), 'buried', '1')) === 1;
 }
 
 /** The last failure recorded for a job: a top-level job's or a flow child's. */
@@ -102,6 +117,6 @@ export async function markReplayed(deps: RecordDeps, jobId: string): Promise<voi
   await deps.redis
     .multi()
     .hincrby(key, 'replays', 1)
-    .hdel(key, 'error_code', 'error_message', 'error_class')
+    .hdel(key, 'error_code', 'error_message', 'error_class', 'buried')
     .exec();
 }

@@ -1,32 +1,36 @@
 import type { Job } from 'bullmq';
 import { taskPayloadSchema, workLaneSchema } from '../contracts/queues.ts';
 import type { DeadLetterQueue } from '../jobs/dead-letters.ts';
+import { WORK_LANES } from '../contracts/queues.ts';
+import type { Queues } from '../jobs/queues.ts';
 import { topLevelBatch } from './run-task.ts';
 import { recordBatchOutcome } from '../jobs/batches.ts';
 import { classifyFailure } from '../jobs/failures.ts';
 import {
+  claimBurial,
   readJobError,
   readJobRecord,
   recordJobError,
   type RecordDeps,
 } from '../jobs/job-record.ts';
 
+export interface BuryDeps extends RecordDeps {
+  deadLetters: DeadLetterQueue;
+  ttlMs: number;
+}
+
 /**
  * Moves a job that failed for good into the dead-letter queue, with what is
- * needed to understand and replay it. Cancelled jobs are not dead: they were
- * stopped on purpose. Runs on BullMQ's `failed` event, so failures that never
- * reached the processor (a job stalled too often) are caught too.
+ * needed to understand and replay it, once (see claimBurial). Cancelled jobs are
+ * not dead: they were stopped on purpose. Runs on the worker's `failed` event,
+ * and from the periodic reconciliation for failures no worker saw.
  */
-export async function buryJob(
-  deps: RecordDeps & { deadLetters: DeadLetterQueue },
-  job: Job,
-  err: Error,
-): Promise<void> {
+export async function buryJob(deps: BuryDeps, job: Job, err: Error): Promise<void> {
   const payload = taskPayloadSchema.safeParse(job.data);
   const lane = workLaneSchema.safeParse(job.queueName);
   if (!job.id || !payload.success || !lane.success || (await job.getState()) !== 'failed') return;
   const apiRecord = await readJobRecord(deps, payload.data.job_id);
-  if (apiRecord?.cancelled_at) return;
+  if (apiRecord?.cancelled_at || !(await claimBurial(deps, job.id))) return;
   const recorded = await readJobError(deps, job.id);
   // No recorded error: the processor never saw it fail (a job that stalled too often).
   const error = recorded ?? {
@@ -34,7 +38,7 @@ export async function buryJob(
     message: err.message,
     class: classifyFailure(err),
   };
-  if (!recorded) await recordJobError(deps, job.id, error);
+  if (!recorded) await recordJobError(deps, job.id, error, deps.ttlMs);
   const batchId = topLevelBatch(job);
   if (batchId) await recordBatchOutcome(deps, batchId, 'failed');
   await deps.deadLetters.add({
@@ -50,4 +54,25 @@ export async function buryJob(
     replays: apiRecord?.replays ?? 0,
     payload: payload.data,
   });
+}
+
+/** Failed jobs looked at per lane and pass; older ones were seen by earlier passes. */
+const RECONCILE_BATCH = 500;
+
+/**
+ * The periodic pass (monitoring lane): buries failed jobs that no worker buried
+ * (BullMQ fails a job that stalled too often without a worker event), and trims
+ * the dead-letter queue by age even when nothing new arrives.
+ */
+export async function reconcileDeadLetters(deps: BuryDeps, queues: Queues): Promise<number> {
+  let buried = 0;
+  for (const lane of WORK_LANES) {
+    for (const job of await queues[lane].getFailed(0, RECONCILE_BATCH - 1)) {
+      const before = await deps.deadLetters.has(job.id ?? '');
+      await buryJob(deps, job, new Error(job.failedReason));
+      if (!before && (await deps.deadLetters.has(job.id ?? ''))) buried += 1;
+    }
+  }
+  await deps.deadLetters.trim();
+  return buried;
 }

@@ -6,6 +6,7 @@ import { IntelStore } from '../jobs/intel-store.ts';
 import { keys } from '../jobs/keys.ts';
 import { laneDepths, type Queues } from '../jobs/queues.ts';
 import { DAY_MS } from '../lib/time.ts';
+import { reconcileDeadLetters, type BuryDeps } from './dead-letter.ts';
 import { refreshFeeds, type FeedRefreshResult } from './feed-refresh.ts';
 
 /** 24 hours of one-minute snapshots. */
@@ -20,12 +21,14 @@ const FEED_TIMEOUT_MS = 120_000;
 export const MONITORING_JOBS = {
   metricsSnapshot: 'metrics_snapshot',
   feedRefresh: 'feed_refresh',
+  dlqReconcile: 'dlq_reconcile',
 } as const;
 
 export interface MonitoringDeps {
   redis: Redis;
   queues: Queues;
   config: Config;
+  bury: BuryDeps;
 }
 
 /** Periodic jobs of the monitoring lane, put there by the scheduler. */
@@ -35,6 +38,8 @@ export async function runMonitoringJob(deps: MonitoringDeps, job: Job): Promise<
       return recordMetricsSnapshot(deps);
     case MONITORING_JOBS.feedRefresh:
       return refreshConfiguredFeeds(deps);
+    case MONITORING_JOBS.dlqReconcile:
+      return { buried: await reconcileDeadLetters(deps.bury, deps.queues) };
     default:
       throw new Error(`unknown monitoring job ${job.name}`);
   }

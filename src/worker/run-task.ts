@@ -56,7 +56,12 @@ export async function runTask(
     const failureClass = classifyFailure(error);
     const code: ErrorCode = isAppError(error) ? error.code : 'TASK_FAILED';
     if (job.id) {
-      await recordJobError(deps, job.id, { code, message: error.message, class: failureClass });
+      await recordJobError(
+        deps,
+        job.id,
+        { code, message: error.message, class: failureClass },
+        deps.config.retention.resultTtlMs,
+      );
     }
     if (!shouldRetry(deps.config.retry[failureClass], job.attemptsMade + 1)) {
       throw new UnrecoverableError(error.message);

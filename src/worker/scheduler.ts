@@ -2,7 +2,11 @@ import type { Config } from '../config/config.ts';
 import { createQueues, closeQueues } from '../jobs/queues.ts';
 import { connectRedis, createRedis } from '../jobs/redis.ts';
 import type { Logger } from '../lib/logger.ts';
+import { MINUTE_MS } from '../lib/time.ts';
 import { MONITORING_JOBS } from './monitoring.ts';
+
+/** How soon a failure no worker saw reaches the dead-letter queue. */
+const DLQ_RECONCILE_MS = MINUTE_MS;
 
 /**
  * Registers the periodic tasks as BullMQ job schedulers on the monitoring lane.
@@ -21,6 +25,11 @@ export async function startScheduler(options: {
     MONITORING_JOBS.metricsSnapshot,
     { every: config.metricsSnapshotMs },
     { name: MONITORING_JOBS.metricsSnapshot, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+  await queues.monitoring.upsertJobScheduler(
+    MONITORING_JOBS.dlqReconcile,
+    { every: DLQ_RECONCILE_MS },
+    { name: MONITORING_JOBS.dlqReconcile, opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
   if (config.feeds.sources.length > 0) {
     await queues.monitoring.upsertJobScheduler(

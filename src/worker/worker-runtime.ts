@@ -64,6 +64,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
     redis,
     prefix: config.prefix,
     deadLetters: new DeadLetterQueue(redis, queues, config.prefix, config.dlq),
+    ttlMs: config.retention.resultTtlMs,
   };
   const flowDeps = { redis, queues, prefix: config.prefix, ttlMs: config.retention.resultTtlMs };
   const onFinished = (job: Job | undefined): void => {
@@ -87,7 +88,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
     .map((lane) => {
       const run = (job: Job, signal?: AbortSignal): Promise<unknown> =>
         lane === 'monitoring'
-          ? runMonitoringJob({ redis, queues, config }, job)
+          ? runMonitoringJob({ redis, queues, config, bury: buryDeps }, job)
           : runTask(deps, job, signal);
       const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
         if (token) held.set(job, token);

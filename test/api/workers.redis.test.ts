@@ -176,7 +176,12 @@ describe('the workers API', () => {
   describe('GET /workers/history', () => {
     it('returns the snapshots and one throughput point per minute', async () => {
       await runMonitoringJob(
-        { redis: stack.jobs.redis, queues: stack.jobs.queues, config: stack.config },
+        {
+          redis: stack.jobs.redis,
+          queues: stack.jobs.queues,
+          config: stack.config,
+          bury: { ...stack.jobs, ttlMs: stack.config.retention.resultTtlMs },
+        },
         // Only the name is read.
         { name: 'metrics_snapshot' } as unknown as Job,
       );

@@ -3,6 +3,8 @@
  * policy, then dead-lettered; replay brings the same job_id back to life.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { runMonitoringJob } from '../../src/worker/monitoring.ts';
 import { PROCESSORS } from '../../src/worker/processors/index.ts';
 import type { TaskProcessor } from '../../src/worker/processors/types.ts';
 import { startTestStack, waitForJob, type TestStack } from '../helpers/stack.ts';
@@ -291,5 +293,55 @@ describe('cancelling a job that has not started', () => {
     expect(status).toMatchObject({ status: 'cancelled', progress: 0 });
     const again = await stack.app.inject({ method: 'DELETE', url: `/api/v1/analysis/${jobId}` });
     expect(again.statusCode).toBe(200);
+  });
+});
+
+describe('when a job fails where no PhishNet worker sees it', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('the periodic reconciliation buries it once', async () => {
+    const jobId = await submit(stack, 'quick');
+    // A bare BullMQ worker fails it: the way BullMQ fails a job that stalled too often,
+    // no PhishNet code runs on its failure.
+    const bare = new Worker(
+      'realtime',
+      () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')),
+      {
+        connection: stack.jobs.redis.duplicate({ maxRetriesPerRequest: null }),
+        prefix: stack.config.prefix,
+      },
+    );
+    await until(
+      async () =>
+        (await stack.app.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<{
+          status: string;
+        }>(),
+      (s) => s.status === 'failed',
+    );
+    await bare.close();
+    const deps = {
+      redis: stack.jobs.redis,
+      queues: stack.jobs.queues,
+      config: stack.config,
+      bury: { ...stack.jobs, ttlMs: stack.config.retention.resultTtlMs },
+    };
+    const reconcile = { name: 'dlq_reconcile' } as unknown as Job;
+    expect(await runMonitoringJob(deps, reconcile)).toEqual({ buried: 1 });
+    expect(await runMonitoringJob(deps, reconcile)).toEqual({ buried: 0 });
+    const list = (await stack.app.inject({ url: '/api/v1/workers/dlq' })).json<{
+      total: number;
+      entries: { task_id: string; error: { code: string; message: string } }[];
+    }>();
+    expect(list.total).toBe(1);
+    expect(list.entries[0]).toMatchObject({
+      task_id: jobId,
+      error: { code: 'TASK_FAILED', message: 'job stalled more than allowable limit' },
+    });
   });
 });
