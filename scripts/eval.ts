@@ -3,8 +3,7 @@
  * reads.  Usage: node dist/scripts/eval.js [corpusDir]
  */
 import { fileURLToPath } from 'node:url';
-import type { Analyzer } from '../src/contracts/analysis-result.ts';
-import { analyzeEmail, DEFAULT_ENGINE_OPTIONS } from '../src/engine/index.ts';
+import { analyzeEmail, DEFAULT_ENGINE_OPTIONS, FULL_SCAN_ANALYZERS } from '../src/engine/index.ts';
 import { classificationFigures, type ClassificationFigures } from '../src/engine/ml/metrics.ts';
 import { predict, type PhishingModel } from '../src/engine/ml/model.ts';
 import { loadModel } from '../src/worker/adapters/model.ts';
@@ -32,16 +31,6 @@ export interface EvaluationReport {
 }
 
 type Classifier = (message: CorpusMessage) => Promise<boolean>;
-
-/** What a `full_email_scan` runs: everything but the deep attachment scan. */
-export const FULL_SCAN_ANALYZERS: readonly Analyzer[] = [
-  'parser',
-  'headers',
-  'links',
-  'content',
-  'ml',
-  'intel',
-];
 
 /** The model alone and the full engine on the test split: what the benchmark reuses. */
 export async function evaluateCorpus(

@@ -12,7 +12,7 @@ import { predict } from '../src/engine/ml/model.ts';
 import { DEFAULT_TRAINING_OPTIONS, trainModelWithCrossValidation } from '../src/engine/ml/train.ts';
 import { PACKAGE_ROOT } from '../src/worker/adapters/model.ts';
 import { DEFAULT_CORPUS_DIR, parseMessage, readSplit } from './corpus.ts';
-import { FULL_SCAN_ANALYZERS } from './eval.ts';
+import { FULL_SCAN_ANALYZERS } from '../src/engine/index.ts';
 import { corroborationOf, engineFigures, ruleFindingsOf } from './tune-verdict.ts';
 
 const FIXTURES = join(PACKAGE_ROOT, 'test', 'fixtures', 'emails');

@@ -28,7 +28,7 @@ import {
   DEFAULT_TRAINING_OPTIONS,
 } from '../src/engine/ml/train.ts';
 import { DEFAULT_CORPUS_DIR, parseMessage, readSplit } from './corpus.ts';
-import { FULL_SCAN_ANALYZERS } from './eval.ts';
+import { FULL_SCAN_ANALYZERS } from '../src/engine/index.ts';
 
 /** What the engine's verdict must not exceed out of fold: half the 1% goal, for a margin. */
 const MAX_OUT_OF_FOLD_FPR = 0.005;

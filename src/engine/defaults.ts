@@ -21,3 +21,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = Object.freeze({
 
 /** The analyzers a quick scan runs: everything that reads only the message itself. */
 export const QUICK_ANALYZERS = ['parser', 'headers', 'links', 'content'] as const;
+
+/** What a full scan runs: the quick analyzers, the model and the feeds; no deep attachment scan. */
+export const FULL_SCAN_ANALYZERS = [...QUICK_ANALYZERS, 'ml', 'intel'] as const;

@@ -2,7 +2,7 @@
 export { analyzeEmail, ANALYZER_FNS } from './analyze.ts';
 export { parseEmail } from './parse.ts';
 export { decideVerdict, combineScores, verdictForScore, type VerdictDecision } from './verdict.ts';
-export { DEFAULT_ENGINE_OPTIONS, QUICK_ANALYZERS } from './defaults.ts';
+export { DEFAULT_ENGINE_OPTIONS, FULL_SCAN_ANALYZERS, QUICK_ANALYZERS } from './defaults.ts';
 export { mergeResults } from './merge.ts';
 export { BRANDS, DEFAULT_BRAND_DOMAINS, type Brand } from './brands.ts';
 export { analyzeHeaders } from './analyzers/headers.ts';

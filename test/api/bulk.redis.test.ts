@@ -1,24 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { fixture, startTestStack, type TestStack } from '../helpers/stack.ts';
+import { until } from '../helpers/wait.ts';
 
 const phish = fixture('phish-paypal-ip-link.eml').toString('base64');
 const benign = fixture('benign-newsletter.eml').toString('base64');
-
-async function until<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('bulk submission', () => {
   let stack: TestStack;

@@ -9,18 +9,9 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { startHeartbeat, type WorkerHeartbeat } from '../../src/worker/heartbeat.ts';
 import { runMonitoringJob } from '../../src/worker/monitoring.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { until } from '../helpers/wait.ts';
 
 const logger = createLogger({ level: 'silent' });
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('the workers API', () => {
   let stack: TestStack;

@@ -8,22 +8,16 @@ import {
   type AnalysisResult,
   type Verdict,
 } from '../../src/contracts/analysis-result.ts';
-import { analyzeEmail, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/index.ts';
+import {
+  analyzeEmail,
+  DEFAULT_ENGINE_OPTIONS,
+  FULL_SCAN_ANALYZERS,
+} from '../../src/engine/index.ts';
 import type { EnginePorts } from '../../src/engine/types.ts';
 import { loadModel } from '../../src/worker/adapters/model.ts';
 import { z } from 'zod';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/emails');
-
-/** What a `full_email_scan` runs (src/worker/processors/full-email-scan.ts): the model, no deep attachment scan. */
-const FULL_SCAN_ANALYZERS: readonly Analyzer[] = [
-  'parser',
-  'headers',
-  'links',
-  'content',
-  'ml',
-  'intel',
-];
 
 /** `NAME.expected.json` beside each `NAME.eml`. */
 const expectedSchema = z.object({

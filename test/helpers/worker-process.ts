@@ -2,6 +2,7 @@
  * Real worker processes (the built CLI) for reliability tests, and the books
  * those tests keep: what became of every job that was accepted.
  */
+export { until } from './wait.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -47,24 +48,6 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       return cli.exited;
     },
   };
-}
-
-/** Polls `read` until `done` holds, failing after `timeoutMs` with the last value seen. */
-export async function until<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 20_000,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    }
-    await sleep(intervalMs);
-  }
 }
 
 /** Reads `read` until it answers: for the moments when Redis is down. */

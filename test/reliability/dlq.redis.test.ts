@@ -4,10 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import WebSocket from 'ws';
 import { runMonitoringJob } from '../../src/worker/monitoring.ts';
 import { PROCESSORS } from '../../src/worker/processors/index.ts';
 import type { TaskProcessor } from '../../src/worker/processors/types.ts';
 import { startTestStack, waitForJob, type TestStack } from '../helpers/stack.ts';
+import { until } from '../helpers/wait.ts';
 
 const FAST_RETRIES = {
   PHISHNET_RETRY_EXTERNAL_RETRIES: '2',
@@ -46,20 +48,6 @@ async function submit(stack: TestStack, analysisType: string): Promise<string> {
   });
   expect(response.statusCode).toBe(202);
   return response.json<{ job_id: string }>().job_id;
-}
-
-async function until<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('when a job exhausts its retries', () => {
@@ -135,6 +123,36 @@ describe('when a job exhausts its retries', () => {
     );
     expect(status).toMatchObject({ status: 'completed', replays: 1, error: null });
     expect((await dlq()).total).toBe(0);
+  });
+});
+
+describe('while a job waits to be retried', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      workers: true,
+      env: { ...FAST_RETRIES, PHISHNET_RETRY_EXTERNAL_DELAY_MS: '60000' },
+      processors: { full_email_scan: flakyProvider().processor },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('its status shows the attempts, the last error and its class', async () => {
+    const jobId = await submit(stack, 'standard');
+    const status = await until(
+      async () =>
+        (await stack.app.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<{
+          attempts: number;
+        }>(),
+      (s) => s.attempts === 1,
+    );
+    expect(status).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      error: { code: 'TASK_FAILED', class: 'external', message: 'provider answered 503' },
+    });
   });
 });
 
@@ -279,8 +297,18 @@ describe('cancelling a job that has not started', () => {
     await stack.close();
   });
 
-  it('removes it, says cancelled, and a second cancel is harmless', async () => {
+  it('removes it, says cancelled, tells WebSocket clients, and a second cancel is harmless', async () => {
     const jobId = await submit(stack, 'quick');
+    const base = await stack.listen();
+    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/jobs/${jobId}`);
+    const messages: { type: string }[] = [];
+    socket.on('message', (data: Buffer) =>
+      messages.push(JSON.parse(data.toString()) as { type: string }),
+    );
+    await until(
+      () => Promise.resolve(messages.length),
+      (n) => n > 0,
+    );
     const cancelled = await stack.app.inject({
       method: 'DELETE',
       url: `/api/v1/analysis/${jobId}`,
@@ -293,6 +321,11 @@ describe('cancelling a job that has not started', () => {
     expect(status).toMatchObject({ status: 'cancelled', progress: 0 });
     const again = await stack.app.inject({ method: 'DELETE', url: `/api/v1/analysis/${jobId}` });
     expect(again.statusCode).toBe(200);
+    await until(
+      () => Promise.resolve(messages.map((m) => m.type)),
+      (types) => types.includes('job_cancelled'),
+    );
+    socket.close();
   });
 });
 

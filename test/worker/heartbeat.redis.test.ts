@@ -8,16 +8,13 @@ import { listWorkers } from '../../src/jobs/heartbeats.ts';
 import { readTaskTotals, readWindowTotals, sumWindow } from '../../src/jobs/stats.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { startHeartbeat } from '../../src/worker/heartbeat.ts';
+import { until } from '../helpers/wait.ts';
 
 const logger = createLogger({ level: 'silent' });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+/** Polls a yes/no check until it holds. */
+const waitUntil = (check: () => Promise<boolean>, timeoutMs = 10_000) =>
+  until(check, Boolean, timeoutMs, 25);
 
 describe('a worker heartbeat', () => {
   let redis: Redis;
@@ -69,9 +66,9 @@ describe('a worker heartbeat', () => {
       logger,
     });
     await heartbeat.stop({ deregister: false }); // as a crash would leave it
-    await until(async () => (await listWorkers(redis, config.prefix))[0]?.state === 'dead');
+    await waitUntil(async () => (await listWorkers(redis, config.prefix))[0]?.state === 'dead');
     // 3 × 100 ms + 1 s of retention, then the hash expires and the reader drops it.
-    await until(async () => (await listWorkers(redis, config.prefix)).length === 0, 5_000);
+    await waitUntil(async () => (await listWorkers(redis, config.prefix)).length === 0, 5_000);
     expect(await redis.zcard(`${config.prefix}:workers`)).toBe(0);
   });
 
@@ -102,12 +99,12 @@ describe('a worker heartbeat', () => {
     heartbeat.watch(worker);
     await queue.add('quick_email_scan', { fail: 'once' }, { attempts: 2 });
     await queue.add('link_safety_check', { fail: 'always' }, { attempts: 3 });
-    await until(async () => {
+    await waitUntil(async () => {
       await heartbeat.beat();
       return (await listWorkers(redis, config.prefix))[0]?.state === 'busy';
     });
     release();
-    await until(async () => {
+    await waitUntil(async () => {
       await heartbeat.beat();
       const [status] = await listWorkers(redis, config.prefix);
       return status?.processed === 1 && status.failed === 1 && status.active_jobs === 0;

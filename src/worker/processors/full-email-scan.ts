@@ -1,6 +1,6 @@
+import { FULL_SCAN_ANALYZERS } from '../../engine/index.ts';
 import { runEngine } from './run-engine.ts';
 import type { TaskProcessor } from './types.ts';
 
 /** Everything but the attachment deep scan and the sandbox: DKIM over DNS, the model, the feeds. */
-export const fullEmailScan: TaskProcessor = (context) =>
-  runEngine(context, ['parser', 'headers', 'links', 'content', 'ml', 'intel']);
+export const fullEmailScan: TaskProcessor = (context) => runEngine(context, FULL_SCAN_ANALYZERS);
