@@ -44,7 +44,12 @@ export function createQueueEvents(
   lanes: readonly WorkLane[] = WORK_LANES,
 ): Record<WorkLane, QueueEvents> {
   return Object.fromEntries(
-    lanes.map((lane) => [lane, new QueueEvents(lane, { connection, prefix })]),
+    lanes.map((lane) => {
+      const events = new QueueEvents(lane, { connection, prefix });
+      // They reconnect by themselves; /readyz reports Redis being away.
+      events.on('error', () => undefined);
+      return [lane, events];
+    }),
   ) as Record<WorkLane, QueueEvents>;
 }
 

@@ -133,6 +133,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   // Cancellations arrive over pub/sub; the worker that holds the job aborts its signal.
   const subscriber = redis.duplicate();
+  subscriber.on('error', () => undefined); // reconnects by itself, like its parent
   await subscriber.subscribe(keys(config.prefix).cancelChannel());
   subscriber.on('message', (_channel: string, jobId: string) => {
     for (const worker of workers) worker.cancelJob(jobId, 'cancelled');

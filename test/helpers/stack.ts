@@ -106,3 +106,20 @@ export async function waitForJob(
 export function fixture(name: string): Buffer {
   return readFileSync(new URL(`../fixtures/emails/${name}`, import.meta.url));
 }
+
+/** Submits `count` quick scans of the phishing fixture and returns their job ids. */
+export async function submitQuickScans(stack: TestStack, count: number): Promise<string[]> {
+  const raw = fixture('phish-paypal-ip-link.eml').toString('utf8');
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await stack.app.inject({
+      method: 'POST',
+      url: '/api/v1/analysis/submit',
+      payload: { raw, analysis_type: 'quick' },
+    });
+    if (response.statusCode !== 202)
+      throw new Error(`submit: ${response.statusCode} ${response.body}`);
+    ids.push(response.json<{ job_id: string }>().job_id);
+  }
+  return ids;
+}

@@ -44,7 +44,8 @@ describe('when Redis is restarted while jobs wait and run', () => {
 
   it('finishes every accepted job once, and everything reconnects by itself', async () => {
     const accepted: string[] = [];
-    for (let i = 0; i < 150; i++) {
+    // Enough work that Redis goes down while some of it waits and some of it runs.
+    for (let i = 0; i < 600; i++) {
       const response = await submit();
       expect(response.statusCode).toBe(202);
       accepted.push(response.json<{ job_id: string }>().job_id);

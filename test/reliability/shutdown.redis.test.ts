@@ -11,7 +11,7 @@ import type { TaskProcessor } from '../../src/worker/processors/types.ts';
 import { startWorkers, type WorkerRuntime } from '../../src/worker/worker-runtime.ts';
 import { assertBuilt } from '../helpers/cli.ts';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.ts';
-import { fixture, startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, submitQuickScans, type TestStack } from '../helpers/stack.ts';
 import {
   allSettled,
   readBooks,
@@ -21,21 +21,6 @@ import {
 } from '../helpers/worker-process.ts';
 
 const JOBS = 150;
-
-async function submitQuick(stack: TestStack, count: number): Promise<string[]> {
-  const raw = fixture('phish-paypal-ip-link.eml').toString('utf8');
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const response = await stack.app.inject({
-      method: 'POST',
-      url: '/api/v1/analysis/submit',
-      payload: { raw, analysis_type: 'quick' },
-    });
-    expect(response.statusCode).toBe(202);
-    ids.push(response.json<{ job_id: string }>().job_id);
-  }
-  return ids;
-}
 
 async function stalledIds(stack: TestStack): Promise<string[]> {
   const events = await stack.jobs.redis.xrange(`${stack.config.prefix}:realtime:events`, '-', '+');
@@ -59,7 +44,7 @@ describe('when a worker process gets SIGTERM with jobs in flight', () => {
   });
 
   it('finishes what it runs, exits 0, and the rest runs elsewhere, each once', async () => {
-    const ids = await submitQuick(stack, JOBS);
+    const ids = await submitQuickScans(stack, JOBS);
     const lane = stack.jobs.queues.realtime;
     const first = await startWorkerProcess({
       redisUrl: redis.url,
@@ -131,7 +116,7 @@ describe('when a job outlasts the shutdown grace period', () => {
       logger,
       processors: { quick_email_scan: held },
     });
-    const [jobId] = await submitQuick(stack, 1);
+    const [jobId] = await submitQuickScans(stack, 1);
     await until(() => Promise.resolve(started.includes(jobId!)), Boolean);
     const closing = Date.now();
     await runtime.close();

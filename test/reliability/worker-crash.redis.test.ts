@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../helpers/cli.ts';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.ts';
-import { fixture, startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, submitQuickScans, type TestStack } from '../helpers/stack.ts';
 import {
   allSettled,
   readBooks,
@@ -17,21 +17,6 @@ import {
 } from '../helpers/worker-process.ts';
 
 const JOBS = 200;
-
-async function submitQuickScans(stack: TestStack, count: number): Promise<string[]> {
-  const raw = fixture('phish-paypal-ip-link.eml').toString('utf8');
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const response = await stack.app.inject({
-      method: 'POST',
-      url: '/api/v1/analysis/submit',
-      payload: { raw, analysis_type: 'quick' },
-    });
-    expect(response.statusCode).toBe(202);
-    ids.push(response.json<{ job_id: string }>().job_id);
-  }
-  return ids;
-}
 
 describe('when a worker process is killed with SIGKILL mid-job', () => {
   const prefix = `test-${randomUUID()}`;
