@@ -40,7 +40,8 @@ export async function resolveRedis(
   return startRedisServer(resolve(config.redisDataDir));
 }
 
-async function answers(url: string): Promise<boolean> {
+/** Whether a Redis answers PING at `url`, within a short connect timeout. */
+export async function answers(url: string): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: PING_TIMEOUT_MS,

@@ -62,17 +62,24 @@ export const batchQuerySchema = z.object({
   page_size: z.coerce.number().int().min(1).max(500).default(100),
 });
 
+export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
+export const jobStatusValueSchema = z.enum(JOB_STATUSES);
+export type JobStatusValue = z.infer<typeof jobStatusValueSchema>;
+
+/** A batch's jobs by where they stand; `pending` includes the ones running. */
+export const batchCountsSchema = z.object({
+  pending: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+});
+
 export const batchStatusSchema = z.object({
   batch_id: z.uuid(),
   analysis_type: analysisTypeSchema,
   total_jobs: z.number().int(),
   /** Finished jobs over all jobs, 0–100. */
   progress: z.number(),
-  counts: z.object({
-    pending: z.number().int(),
-    completed: z.number().int(),
-    failed: z.number().int(),
-  }),
+  counts: batchCountsSchema,
   verdicts: z.record(verdictSchema, z.number().int()),
   created_at: z.string(),
   page: z.number().int(),
@@ -80,7 +87,7 @@ export const batchStatusSchema = z.object({
   jobs: z.array(
     z.object({
       job_id: z.uuid(),
-      status: z.enum(['pending', 'processing', 'completed', 'failed', 'cancelled']),
+      status: jobStatusValueSchema,
       verdict: verdictSchema.nullable(),
       score: z.number().nullable(),
     }),
@@ -97,10 +104,6 @@ export const submitResponseSchema = z.object({
   routing: routingSchema,
 });
 export type SubmitResponse = z.infer<typeof submitResponseSchema>;
-
-export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
-export const jobStatusValueSchema = z.enum(JOB_STATUSES);
-export type JobStatusValue = z.infer<typeof jobStatusValueSchema>;
 
 export const jobErrorSchema = z.object({
   code: z.string(),

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { analysisResultSchema } from './analysis-result.ts';
-import { jobErrorSchema } from './api.ts';
+import { batchCountsSchema, jobErrorSchema } from './api.ts';
 import { WORK_LANES } from './queues.ts';
 
 export const progressUpdateSchema = z.object({
@@ -53,11 +53,7 @@ export const batchProgressSchema = z.object({
   batch_id: z.string(),
   total_jobs: z.number().int(),
   progress: z.number(),
-  counts: z.object({
-    pending: z.number().int(),
-    completed: z.number().int(),
-    failed: z.number().int(),
-  }),
+  counts: batchCountsSchema,
 });
 export type BatchProgressMessage = z.infer<typeof batchProgressSchema>;
 

@@ -8,8 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import { freePort } from '../../src/cli/local-redis.ts';
+import { answers, freePort } from '../../src/cli/local-redis.ts';
 
 export { freePort };
 
@@ -97,23 +96,8 @@ export async function startRedisServer(
 
 async function waitForPing(url: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  for (;;) {
-    const client = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline)
-        throw new Error(`redis-server did not answer at ${url}`, { cause: err });
-    } finally {
-      client.disconnect();
-    }
+  while (!(await answers(url))) {
+    if (Date.now() > deadline) throw new Error(`redis-server did not answer at ${url}`);
     await sleep(25);
   }
 }

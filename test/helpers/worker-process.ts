@@ -6,7 +6,15 @@ export { until } from './wait.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { runCli, type RunningCli } from './cli.ts';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import { assertBuilt, runCli, type RunningCli } from './cli.ts';
+import {
+  startRedisServer,
+  type RedisServerHandle,
+  type RedisServerOptions,
+} from './redis-server.ts';
+import { startTestStack, type TestStack } from './stack.ts';
 
 export interface WorkerProcessOptions {
   redisUrl: string;
@@ -109,4 +117,36 @@ function fieldOf(fields: string[], name: string): string | undefined {
 /** Every job finished: none waiting, active or delayed. */
 export function allSettled(books: Books): boolean {
   return Object.keys(books.byState).every((state) => state === 'completed' || state === 'failed');
+}
+
+/** What a reliability test works on: its own redis-server, an API on it, and worker processes. */
+export interface ProcessRig {
+  prefix: string;
+  redis: RedisServerHandle;
+  stack: TestStack;
+  /** Worker processes the test started; all are killed after the file. */
+  workers: WorkerProcess[];
+}
+
+/**
+ * Registers the hooks of the calling `describe`: a private redis-server and an
+ * API before its tests, and everything stopped after. The fields are set once
+ * `beforeAll` has run.
+ */
+export function useProcessRig(redisOptions: RedisServerOptions = {}): ProcessRig {
+  const rig = { prefix: `test-${randomUUID()}`, workers: [] as WorkerProcess[] } as ProcessRig;
+  beforeAll(async () => {
+    assertBuilt();
+    rig.redis = await startRedisServer(redisOptions);
+    rig.stack = await startTestStack({
+      redisUrl: rig.redis.url,
+      env: { PHISHNET_PREFIX: rig.prefix },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(rig.workers.map((worker) => worker.stop('SIGKILL')));
+    await rig.stack.close();
+    await rig.redis.stop();
+  });
+  return rig;
 }

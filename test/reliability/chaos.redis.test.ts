@@ -4,17 +4,15 @@
  * accepted job is completed, failed with a visible reason, or dead-lettered,
  * and no result was recorded twice.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.ts';
-import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.ts';
-import { fixture, startTestStack, type TestStack } from '../helpers/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/stack.ts';
 import {
   allSettled,
   readBooks,
   retrying,
   startWorkerProcess,
   until,
+  useProcessRig,
   type WorkerProcess,
 } from '../helpers/worker-process.ts';
 
@@ -22,32 +20,20 @@ const SUBMISSIONS = 300;
 const KILLS = 4;
 
 describe('chaos: worker processes killed and Redis restarted under load', () => {
-  const prefix = `test-${randomUUID()}`;
-  let redis: RedisServerHandle;
-  let stack: TestStack;
-  const workers: WorkerProcess[] = [];
-  beforeAll(async () => {
-    assertBuilt();
-    redis = await startRedisServer({ appendOnly: true, appendFsync: 'always' });
-    stack = await startTestStack({ redisUrl: redis.url, env: { PHISHNET_PREFIX: prefix } });
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
-    await stack.close();
-    await redis.stop();
-  });
+  const rig = useProcessRig({ appendOnly: true, appendFsync: 'always' });
+  const { prefix, workers } = rig;
 
   it('accounts for every accepted job, with no result recorded twice', async () => {
     const raws = ['phish-paypal-ip-link.eml', 'benign-newsletter.eml'].map((name) =>
       fixture(name).toString('utf8'),
     );
-    const lane = stack.jobs.queues.realtime;
+    const lane = rig.stack.jobs.queues.realtime;
     const accepted: string[] = [];
     let refused = 0;
     let submitting = true;
     const submissions = (async () => {
       for (let i = 0; i < SUBMISSIONS; i++) {
-        const response = await stack.app.inject({
+        const response = await rig.stack.app.inject({
           method: 'POST',
           url: '/api/v1/analysis/submit',
           payload: { raw: raws[i % raws.length], analysis_type: 'quick' },
@@ -62,7 +48,7 @@ describe('chaos: worker processes killed and Redis restarted under load', () => 
 
     const slots: WorkerProcess[] = [];
     const launch = async (slot: number): Promise<void> => {
-      const worker = await startWorkerProcess({ redisUrl: redis.url, prefix });
+      const worker = await startWorkerProcess({ redisUrl: rig.redis.url, prefix });
       workers.push(worker);
       slots[slot] = worker;
     };
@@ -80,8 +66,8 @@ describe('chaos: worker processes killed and Redis restarted under load', () => 
       const slot = kill % 2;
       await slots[slot]!.stop('SIGKILL');
       if (kill === KILLS / 2) {
-        await redis.kill('SIGKILL');
-        await redis.start();
+        await rig.redis.kill('SIGKILL');
+        await rig.redis.start();
       }
       await launch(slot);
     }
@@ -89,7 +75,9 @@ describe('chaos: worker processes killed and Redis restarted under load', () => 
 
     const books = await until(
       () =>
-        retrying(() => readBooks(stack.jobs.redis, prefix, lane, stack.jobs.queues.dlq, accepted)),
+        retrying(() =>
+          readBooks(rig.stack.jobs.redis, prefix, lane, rig.stack.jobs.queues.dlq, accepted),
+        ),
       allSettled,
       40_000,
       250,
@@ -104,7 +92,7 @@ describe('chaos: worker processes killed and Redis restarted under load', () => 
     expect(books.completions.size).toBe(completed.length);
     // A failed job says why, in its status, and is in the dead-letter queue or on its way.
     for (const id of failed) {
-      const status = (await stack.app.inject({ url: `/api/v1/analysis/status/${id}` })).json<{
+      const status = (await rig.stack.app.inject({ url: `/api/v1/analysis/status/${id}` })).json<{
         status: string;
         error: { message: string } | null;
       }>();

@@ -3,40 +3,25 @@
  * got a 202 before ends completed or dead-lettered, none lost and none stuck,
  * and workers and the API reconnect by themselves.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.ts';
-import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.ts';
-import { fixture, startTestStack, type TestStack } from '../helpers/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/stack.ts';
 import {
   allSettled,
   readBooks,
   retrying,
   startWorkerProcess,
   until,
-  type WorkerProcess,
+  useProcessRig,
 } from '../helpers/worker-process.ts';
 
 describe('when Redis is restarted while jobs wait and run', () => {
-  const prefix = `test-${randomUUID()}`;
-  let redis: RedisServerHandle;
-  let stack: TestStack;
-  const workers: WorkerProcess[] = [];
+  // appendfsync always: every write Redis acknowledged survives the crash.
+  const rig = useProcessRig({ appendOnly: true, appendFsync: 'always' });
+  const { prefix, workers } = rig;
   const raw = fixture('phish-paypal-ip-link.eml').toString('utf8');
-  beforeAll(async () => {
-    assertBuilt();
-    // appendfsync always: every write Redis acknowledged survives the crash.
-    redis = await startRedisServer({ appendOnly: true, appendFsync: 'always' });
-    stack = await startTestStack({ redisUrl: redis.url, env: { PHISHNET_PREFIX: prefix } });
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
-    await stack.close();
-    await redis.stop();
-  });
 
   const submit = () =>
-    stack.app.inject({
+    rig.stack.app.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: { raw, analysis_type: 'quick' },
@@ -51,8 +36,8 @@ describe('when Redis is restarted while jobs wait and run', () => {
       accepted.push(response.json<{ job_id: string }>().job_id);
     }
     for (let i = 0; i < 2; i++)
-      workers.push(await startWorkerProcess({ redisUrl: redis.url, prefix }));
-    const lane = stack.jobs.queues.realtime;
+      workers.push(await startWorkerProcess({ redisUrl: rig.redis.url, prefix }));
+    const lane = rig.stack.jobs.queues.realtime;
     await until(
       () => lane.getJobCounts('completed', 'active'),
       (counts) => (counts.completed ?? 0) >= 10 && (counts.active ?? 0) > 0,
@@ -60,10 +45,10 @@ describe('when Redis is restarted while jobs wait and run', () => {
       10,
     );
 
-    await redis.kill('SIGKILL');
+    await rig.redis.kill('SIGKILL');
     const refused = await submit();
     expect(refused.statusCode).toBe(503);
-    await redis.start();
+    await rig.redis.start();
 
     // The API takes submissions again once its connection is back.
     for (let i = 0; i < 20; i++) {
@@ -72,7 +57,9 @@ describe('when Redis is restarted while jobs wait and run', () => {
     }
     const books = await until(
       () =>
-        retrying(() => readBooks(stack.jobs.redis, prefix, lane, stack.jobs.queues.dlq, accepted)),
+        retrying(() =>
+          readBooks(rig.stack.jobs.redis, prefix, lane, rig.stack.jobs.queues.dlq, accepted),
+        ),
       allSettled,
       40_000,
       200,

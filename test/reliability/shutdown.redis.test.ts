@@ -3,21 +3,18 @@
  * finish within its grace period, hands back what is still running, closes its
  * connections and exits 0. Nothing is left locked for the stalled check to find.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/lib/logger.ts';
 import { PROCESSORS } from '../../src/worker/processors/index.ts';
 import type { TaskProcessor } from '../../src/worker/processors/types.ts';
 import { startWorkers, type WorkerRuntime } from '../../src/worker/worker-runtime.ts';
-import { assertBuilt } from '../helpers/cli.ts';
-import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.ts';
 import { startTestStack, submitQuickScans, type TestStack } from '../helpers/stack.ts';
 import {
   allSettled,
   readBooks,
   startWorkerProcess,
   until,
-  type WorkerProcess,
+  useProcessRig,
 } from '../helpers/worker-process.ts';
 
 const JOBS = 150;
@@ -28,26 +25,14 @@ async function stalledIds(stack: TestStack): Promise<string[]> {
 }
 
 describe('when a worker process gets SIGTERM with jobs in flight', () => {
-  const prefix = `test-${randomUUID()}`;
-  let redis: RedisServerHandle;
-  let stack: TestStack;
-  const workers: WorkerProcess[] = [];
-  beforeAll(async () => {
-    assertBuilt();
-    redis = await startRedisServer();
-    stack = await startTestStack({ redisUrl: redis.url, env: { PHISHNET_PREFIX: prefix } });
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
-    await stack.close();
-    await redis.stop();
-  });
+  const rig = useProcessRig();
+  const { prefix, workers } = rig;
 
   it('finishes what it runs, exits 0, and the rest runs elsewhere, each once', async () => {
-    const ids = await submitQuickScans(stack, JOBS);
-    const lane = stack.jobs.queues.realtime;
+    const ids = await submitQuickScans(rig.stack, JOBS);
+    const lane = rig.stack.jobs.queues.realtime;
     const first = await startWorkerProcess({
-      redisUrl: redis.url,
+      redisUrl: rig.redis.url,
       prefix,
       env: { PHISHNET_SHUTDOWN_GRACE_MS: '10000' },
     });
@@ -65,9 +50,9 @@ describe('when a worker process gets SIGTERM with jobs in flight', () => {
     expect(counts.active).toBe(0);
     expect(counts.completed).toBeLessThan(JOBS);
 
-    workers.push(await startWorkerProcess({ redisUrl: redis.url, prefix }));
+    workers.push(await startWorkerProcess({ redisUrl: rig.redis.url, prefix }));
     const books = await until(
-      () => readBooks(stack.jobs.redis, prefix, lane, stack.jobs.queues.dlq, ids),
+      () => readBooks(rig.stack.jobs.redis, prefix, lane, rig.stack.jobs.queues.dlq, ids),
       allSettled,
       30_000,
       200,
@@ -75,7 +60,7 @@ describe('when a worker process gets SIGTERM with jobs in flight', () => {
     expect(books.byState.completed).toHaveLength(JOBS);
     expect(books.completions.size).toBe(JOBS);
     expect([...books.completions.values()].every((count) => count === 1)).toBe(true);
-    expect(await stalledIds(stack)).toEqual([]);
+    expect(await stalledIds(rig.stack)).toEqual([]);
   });
 });
 
