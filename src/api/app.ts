@@ -63,7 +63,11 @@ export async function buildApp(config: Config, deps: ApiDeps): Promise<FastifyIn
         maxEmailBytes,
         bulkMaxEmails: config.limits.bulkMaxEmails,
       });
-      workersRoutes(v1, { jobs: deps.jobs, metricsSnapshotMs: config.metricsSnapshotMs });
+      workersRoutes(v1, {
+        jobs: deps.jobs,
+        metricsSnapshotMs: config.metricsSnapshotMs,
+        scale: config.scale,
+      });
       done();
     },
     { prefix: '/api/v1' },

@@ -5,15 +5,18 @@ import { intelCommand } from './commands/intel.ts';
 import { scanCommand } from './commands/scan.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
 import { startCommand } from './commands/start.ts';
+import { supervisorCommand } from './commands/supervisor.ts';
 import { workerCommand } from './commands/worker.ts';
 
 const USAGE = `usage: phishnet <command> [options]
 
 commands:
-  start                      API, workers and scheduler on this machine (what npm start runs)
+  start                      API, scheduler and supervisor on this machine (what npm start runs)
   api                        the HTTP and WebSocket API
   worker [--queues a,b] [--concurrency N]
                              a worker process for the given lanes
+  supervisor                 this host's worker processes, scaled on queue depth
+                             (PHISHNET_MIN_WORKERS..PHISHNET_MAX_WORKERS; POST /api/v1/workers/scale)
   scheduler                  the periodic tasks
   scan FILE.eml|DIR|- [--json]
                              analyse emails locally, without Redis (exit 0 clean, 1 suspicious or worse)
@@ -25,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   start: startCommand,
   api: apiCommand,
   worker: workerCommand,
+  supervisor: supervisorCommand,
   scheduler: schedulerCommand,
   scan: scanCommand,
   intel: intelCommand,

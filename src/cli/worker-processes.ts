@@ -1,59 +1,78 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { loadConfig } from '../config/config.ts';
 import type { Logger } from '../lib/logger.ts';
+import type {
+  LaunchWorker,
+  ManagedWorker,
+  WorkerExit,
+  WorkerGroup,
+} from '../worker/supervisor/supervisor.ts';
 
-const RESTART_DELAY_MS = 1_000;
 /** Beyond a worker's own deadline (grace period plus closing), so SIGKILL is the last resort. */
 const STOP_MARGIN_MS = 15_000;
 
-export interface WorkerProcessesOptions {
-  count: number;
-  /** Arguments after `phishnet worker`. */
-  args: string[];
+export interface WorkerLauncherOptions {
   env: NodeJS.ProcessEnv;
+  /** `--concurrency` of every worker. */
+  concurrency: number;
   logger: Logger;
+  /** The phishnet CLI to fork; default: the one this process runs. */
+  cliPath?: string;
+  /** Default `inherit`: the workers' logs go where the supervisor's go. */
+  stdio?: 'inherit' | 'ignore';
   /** How long a worker may take to stop after SIGTERM; default: its PHISHNET_SHUTDOWN_GRACE_MS plus a margin. */
   stopTimeoutMs?: number;
 }
 
-/** Runs `phishnet worker` children and restarts any that die, until stopped. */
-export function runWorkerProcesses(options: WorkerProcessesOptions): { stop(): Promise<void> } {
-  const children = new Set<ChildProcess>();
-  let stopping = false;
-  const cli = process.argv[1] ?? '';
+/**
+ * Starts `phishnet worker` children for the supervisor: general ones on every
+ * lane, or `--queues <lane>` for a lane's own. Each is forked with an IPC
+ * channel, so a worker whose supervisor dies stops too (see commands/worker.ts).
+ */
+export function createWorkerLauncher(options: WorkerLauncherOptions): LaunchWorker {
+  const cli = options.cliPath ?? process.argv[1] ?? '';
   const stopTimeoutMs =
     options.stopTimeoutMs ?? loadConfig(options.env).workers.shutdownGraceMs + STOP_MARGIN_MS;
 
-  const launch = (slot: number): void => {
-    const child = fork(cli, ['worker', ...options.args], { env: options.env, stdio: 'inherit' });
-    children.add(child);
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      if (stopping) return;
-      options.logger.warn({ slot, code, signal }, 'worker:process:exited');
-      setTimeout(() => {
-        if (!stopping) launch(slot);
-      }, RESTART_DELAY_MS).unref();
+  return (group: WorkerGroup): ManagedWorker => {
+    const args = [
+      'worker',
+      '--concurrency',
+      String(options.concurrency),
+      ...(group === 'general' ? [] : ['--queues', group]),
+    ];
+    // execArgv: [] so a worker never inherits a test runner's or debugger's flags.
+    const child = fork(cli, args, {
+      env: options.env,
+      stdio: options.stdio ?? 'inherit',
+      execArgv: [],
     });
-  };
-  for (let slot = 0; slot < options.count; slot++) launch(slot);
-
-  return {
-    async stop() {
-      stopping = true;
-      await Promise.all(
-        [...children].map(
-          (child) =>
-            new Promise<void>((done) => {
-              const kill = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
-              child.once('exit', () => {
-                clearTimeout(kill);
-                done();
-              });
-              child.kill('SIGTERM');
-            }),
-        ),
-      );
-    },
+    const exited = new Promise<WorkerExit>((resolve) => {
+      child.once('exit', (code, signal) => {
+        resolve({ code, signal });
+      });
+      child.once('error', (err) => {
+        // Not started at all: there will be no exit event.
+        if (child.pid === undefined) {
+          options.logger.error({ err, group }, 'worker:process:spawn_failed');
+          resolve({ code: null, signal: null });
+        }
+      });
+    });
+    return {
+      pid: child.pid,
+      group,
+      startedAt: Date.now(),
+      exited,
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) {
+          const kill = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+          child.kill('SIGTERM');
+          await exited;
+          clearTimeout(kill);
+        }
+        await exited;
+      },
+    };
   };
 }

@@ -10,7 +10,9 @@ export interface RetryPolicy {
   readonly backoff: 'none' | 'exponential' | 'linear';
 }
 export type RetryPolicies = Readonly<Record<FailureClass, RetryPolicy>>;
-import { envSchema } from './env-schema.ts';
+/** Who scales worker processes: PhishNet's own supervisor, or KEDA in Kubernetes. */
+export type Orchestrator = 'local' | 'kubernetes';
+import { envSchema, type Env } from './env-schema.ts';
 
 /** One validated, frozen configuration; the only reader of `process.env`. */
 export interface Config {
@@ -27,11 +29,20 @@ export interface Config {
     readonly keepFailed: number;
   };
   readonly workers: {
-    readonly processes: number;
     readonly concurrency: number;
     /** BullMQ's lockDuration and stalledInterval. */
     readonly lockMs: number;
     readonly shutdownGraceMs: number;
+  };
+  /** The supervisor's defaults; bounds set through POST /api/v1/workers/scale override them. */
+  readonly scale: {
+    readonly orchestrator: Orchestrator;
+    readonly minWorkers: number;
+    readonly maxWorkers: number;
+    readonly scaleUpThreshold: number;
+    readonly scaleDownThreshold: number;
+    readonly cooldownMs: number;
+    readonly intervalMs: number;
   };
   readonly taskTimeLimitMs: number;
   readonly retry: RetryPolicies;
@@ -79,19 +90,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
   }
   const e = parsed.data;
+  const problems = crossFieldProblems(e, present);
+  if (problems.length > 0) {
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, {
+      details: problems,
+    });
+  }
   const thresholds = {
     suspicious: e.PHISHNET_VERDICT_SUSPICIOUS,
     phishing: e.PHISHNET_VERDICT_PHISHING,
     malicious: e.PHISHNET_VERDICT_MALICIOUS,
   };
-  if (!(
-    thresholds.suspicious < thresholds.phishing && thresholds.phishing < thresholds.malicious
-  )) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      'invalid configuration: PHISHNET_VERDICT_SUSPICIOUS < PHISHNET_VERDICT_PHISHING < PHISHNET_VERDICT_MALICIOUS must hold',
-    );
-  }
   return deepFreeze({
     redisUrl: e.REDIS_URL,
     http: { port: e.PORT, host: e.HOST },
@@ -109,10 +118,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keepFailed: e.PHISHNET_KEEP_FAILED,
     },
     workers: {
-      processes: e.PHISHNET_WORKERS,
       concurrency: e.PHISHNET_WORKER_CONCURRENCY,
       lockMs: e.PHISHNET_WORKER_LOCK_MS,
       shutdownGraceMs: e.PHISHNET_SHUTDOWN_GRACE_MS,
+    },
+    scale: {
+      orchestrator: e.PHISHNET_ORCHESTRATOR,
+      minWorkers: e.PHISHNET_MIN_WORKERS,
+      maxWorkers: e.PHISHNET_MAX_WORKERS,
+      scaleUpThreshold: e.PHISHNET_SCALE_UP_THRESHOLD,
+      scaleDownThreshold: e.PHISHNET_SCALE_DOWN_THRESHOLD,
+      cooldownMs: e.PHISHNET_SCALE_COOLDOWN_SECONDS * SECOND_MS,
+      intervalMs: e.PHISHNET_SCALE_INTERVAL_MS,
     },
     taskTimeLimitMs: e.PHISHNET_TASK_TIME_LIMIT_SECONDS * SECOND_MS,
     retry: {
@@ -165,6 +182,36 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       thresholds,
     },
   });
+}
+
+/** Rules that join several variables, each broken one as a line naming them. */
+function crossFieldProblems(e: Env, present: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (!(
+    e.PHISHNET_VERDICT_SUSPICIOUS < e.PHISHNET_VERDICT_PHISHING &&
+    e.PHISHNET_VERDICT_PHISHING < e.PHISHNET_VERDICT_MALICIOUS
+  )) {
+    problems.push(
+      'PHISHNET_VERDICT_SUSPICIOUS < PHISHNET_VERDICT_PHISHING < PHISHNET_VERDICT_MALICIOUS must hold',
+    );
+  }
+  if (e.PHISHNET_MIN_WORKERS > e.PHISHNET_MAX_WORKERS) {
+    problems.push(
+      `PHISHNET_MIN_WORKERS (${e.PHISHNET_MIN_WORKERS}) must not be more than PHISHNET_MAX_WORKERS (${e.PHISHNET_MAX_WORKERS})`,
+    );
+  }
+  if (e.PHISHNET_SCALE_DOWN_THRESHOLD >= e.PHISHNET_SCALE_UP_THRESHOLD) {
+    problems.push(
+      `PHISHNET_SCALE_DOWN_THRESHOLD (${e.PHISHNET_SCALE_DOWN_THRESHOLD}) must be below PHISHNET_SCALE_UP_THRESHOLD (${e.PHISHNET_SCALE_UP_THRESHOLD}), or the supervisor would flap`,
+    );
+  }
+  // Silently ignoring it would run a different number of workers than the operator asked for.
+  if (present.PHISHNET_WORKERS !== undefined) {
+    problems.push(
+      'PHISHNET_WORKERS: replaced by PHISHNET_MIN_WORKERS and PHISHNET_MAX_WORKERS (the supervisor scales between them); set PHISHNET_MIN_WORKERS instead',
+    );
+  }
+  return problems;
 }
 
 /** Variable name → default (as text) and description, for `.env.example` and docs. */

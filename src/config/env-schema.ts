@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { FEED_FORMATS, feedFormatSchema } from '../contracts/intel.ts';
+import { MAX_WORKERS_LIMIT } from '../contracts/workers.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const csv = z.string().transform((value) =>
@@ -53,7 +54,38 @@ export const envSchema = z.object({
   PHISHNET_KEEP_FAILED: int(1, 10_000_000)
     .default(10_000)
     .describe('At most this many failed jobs are kept per lane.'),
-  PHISHNET_WORKERS: int(0, 64).default(2).describe('Worker processes that `phishnet start` runs.'),
+  PHISHNET_ORCHESTRATOR: z
+    .enum(['local', 'kubernetes'])
+    .default('local')
+    .describe(
+      '`local`: the supervisor (`phishnet start`, `phishnet supervisor`) runs and scales worker processes; `kubernetes`: KEDA scales worker deployments, so no supervisor runs and POST /api/v1/workers/scale answers 409.',
+    ),
+  PHISHNET_MIN_WORKERS: int(0, MAX_WORKERS_LIMIT)
+    .default(2)
+    .describe('Fewest worker processes a supervisor keeps on its host.'),
+  PHISHNET_MAX_WORKERS: int(1, MAX_WORKERS_LIMIT)
+    .default(20)
+    .describe(
+      'Most worker processes a supervisor runs on its host (lane-dedicated ones included).',
+    ),
+  PHISHNET_SCALE_UP_THRESHOLD: int(1, 1_000_000)
+    .default(10)
+    .describe(
+      'The supervisor adds workers when a lane has more jobs than this waiting (waiting + prioritized + delayed): one per started block of this many beyond it.',
+    ),
+  PHISHNET_SCALE_DOWN_THRESHOLD: int(0, 1_000_000)
+    .default(2)
+    .describe(
+      'The supervisor removes one worker when every lane has fewer jobs than this waiting. Must be below PHISHNET_SCALE_UP_THRESHOLD.',
+    ),
+  PHISHNET_SCALE_COOLDOWN_SECONDS: int(0, 24 * 3600)
+    .default(300)
+    .describe('The supervisor changes the number of workers at most once per this many seconds.'),
+  PHISHNET_SCALE_INTERVAL_MS: int(100, 300_000)
+    .default(5_000)
+    .describe(
+      'How often the supervisor reads queue depths and decides; a POST /api/v1/workers/scale reaches it at once.',
+    ),
   PHISHNET_WORKER_CONCURRENCY: int(1, 256)
     .default(4)
     .describe('Jobs one worker process runs at once, per lane.'),

@@ -96,6 +96,16 @@ export const ERROR_CODES = {
     description:
       'No lane by this name; lanes are realtime, standard, heavy, background, dlq and monitoring.',
   },
+  API_SCALING_EXTERNAL: {
+    status: 409,
+    description:
+      'Workers are scaled by KEDA in Kubernetes mode (PHISHNET_ORCHESTRATOR=kubernetes); POST /workers/scale changes nothing.',
+  },
+  SUPERVISOR_SCALING_EXTERNAL: {
+    status: 409,
+    description:
+      'No supervisor runs in Kubernetes mode (PHISHNET_ORCHESTRATOR=kubernetes): KEDA scales the worker deployments.',
+  },
   API_METRICS_UNAUTHORIZED: {
     status: 401,
     description: '/metrics needs `Authorization: Bearer <PHISHNET_METRICS_TOKEN>`.',

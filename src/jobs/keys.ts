@@ -21,6 +21,14 @@ export function keys(prefix: string) {
     worker: (workerId: string) => `${prefix}:worker:${workerId}`,
     /** ZSET of worker ids scored by their last heartbeat (ms); pruned by readers. */
     workers: () => `${prefix}:workers`,
+    /** STRING, JSON `ScaleControl`: what operators asked of the supervisors (mode, bounds, fixed counts). */
+    scaleControl: () => `${prefix}:scale:control`,
+    /** Pub/sub channel: the new `ScaleControl` JSON, so supervisors act at once rather than at their next check. */
+    scaleChannel: () => `${prefix}:scale:changed`,
+    /** STRING, JSON `SupervisorState` of one supervisor; expires after 3 of its intervals without an update. */
+    supervisor: (supervisorId: string) => `${prefix}:supervisor:${supervisorId}`,
+    /** ZSET of supervisor ids scored by their last update (ms); pruned by readers. */
+    supervisors: () => `${prefix}:supervisors`,
     /** HASH of job counters and duration sums of one minute (epoch minute); 25 h TTL. */
     statsMinute: (epochMinute: number) => `${prefix}:stats:minute:${epochMinute}`,
     /** HASH, the same counters per hour (epoch hour), so a 24 h sum reads ~25 hashes; 26 h TTL. */

@@ -34,6 +34,34 @@ describe('loadConfig', () => {
   it('refuses verdict thresholds out of order', () => {
     expect(() => loadConfig({ PHISHNET_VERDICT_PHISHING: '20' })).toThrow(/VERDICT/);
   });
+
+  it("gives the supervisor the seed's scaling defaults", () => {
+    expect(loadConfig({}).scale).toEqual({
+      orchestrator: 'local',
+      minWorkers: 2,
+      maxWorkers: 20,
+      scaleUpThreshold: 10,
+      scaleDownThreshold: 2,
+      cooldownMs: 300_000,
+      intervalMs: 5_000,
+    });
+  });
+
+  it('refuses scaling bounds and thresholds that cannot hold, naming each', () => {
+    expect(() => loadConfig({ PHISHNET_MIN_WORKERS: '5', PHISHNET_MAX_WORKERS: '4' })).toThrow(
+      /PHISHNET_MIN_WORKERS \(5\) must not be more than PHISHNET_MAX_WORKERS \(4\)/,
+    );
+    expect(() => loadConfig({ PHISHNET_SCALE_DOWN_THRESHOLD: '10' })).toThrow(
+      /PHISHNET_SCALE_DOWN_THRESHOLD \(10\) must be below PHISHNET_SCALE_UP_THRESHOLD \(10\)/,
+    );
+    expect(() => loadConfig({ PHISHNET_ORCHESTRATOR: 'nomad' })).toThrow(/PHISHNET_ORCHESTRATOR/);
+  });
+
+  it('says what replaced PHISHNET_WORKERS rather than ignoring it', () => {
+    expect(() => loadConfig({ PHISHNET_WORKERS: '4' })).toThrow(
+      /PHISHNET_WORKERS: replaced by PHISHNET_MIN_WORKERS and PHISHNET_MAX_WORKERS/,
+    );
+  });
 });
 
 describe('.env.example', () => {

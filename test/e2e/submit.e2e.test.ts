@@ -52,7 +52,7 @@ describe('phishnet start, end to end', () => {
       REDIS_URL: inject('redisUrl'),
       PORT: String(port),
       PHISHNET_PREFIX: `e2e-${randomUUID()}`,
-      PHISHNET_WORKERS: '1',
+      PHISHNET_MIN_WORKERS: '1',
       PHISHNET_LOG_LEVEL: 'warn',
     });
     await cli.waitFor('PhishNet is running');

@@ -1,12 +1,13 @@
 import { loadConfig } from '../../config/config.ts';
+import type { Supervisor } from '../../worker/supervisor/supervisor.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { startScheduler } from '../../worker/scheduler.ts';
 import { redact, resolveRedis } from '../local-redis.ts';
 import { serveApi } from '../serve-api.ts';
 import { onShutdown } from '../shutdown.ts';
-import { runWorkerProcesses } from '../worker-processes.ts';
+import { runSupervisor } from './supervisor.ts';
 
-/** `phishnet start` (and `npm start`): API, workers and scheduler on one machine. */
+/** `phishnet start` (and `npm start`): API, scheduler, and the supervisor with its workers, on one machine. */
 export async function startCommand(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'phishnet' });
@@ -14,17 +15,15 @@ export async function startCommand(): Promise<void> {
   try {
     const api = await serveApi(config, redis.url, logger);
     const scheduler = await startScheduler({ config, redisUrl: redis.url, logger });
-    const workers = runWorkerProcesses({
-      count: config.workers.processes,
-      args: ['--concurrency', String(config.workers.concurrency)],
-      env: { ...process.env, REDIS_URL: redis.url },
-      logger,
-    });
+    // In Kubernetes mode KEDA runs the workers; a supervisor here would fight it.
+    const supervisor =
+      config.scale.orchestrator === 'local' ? await runSupervisor(config, redis.url, logger) : null;
     const base = api.url.replace('127.0.0.1', 'localhost');
     process.stdout.write(
       [
         '',
-        `PhishNet is running (Redis: ${redact(redis.url)}, ${redis.origin}; ${config.workers.processes} worker processes)`,
+        `PhishNet is running (Redis: ${redact(redis.url)}, ${redis.origin})`,
+        `  Workers      ${describeWorkers(supervisor)}`,
         `  API          ${base}/api/v1`,
         `  API docs     ${base}/docs`,
         `  WebSocket    ${base.replace(/^http/, 'ws')}/ws/jobs/{job_id}, /ws/system`,
@@ -42,11 +41,25 @@ export async function startCommand(): Promise<void> {
     onShutdown(logger, async () => {
       await api.close();
       await scheduler.close();
-      await workers.stop();
+      await supervisor?.close();
       await redis.stop();
     });
   } catch (err) {
     await redis.stop();
     throw err;
   }
+}
+
+/** What the supervisor decided at start, in one line; the setting may come from Redis. */
+function describeWorkers(supervisor: Supervisor | null): string {
+  if (!supervisor) {
+    return 'none here: PHISHNET_ORCHESTRATOR=kubernetes, so KEDA scales the worker deployments';
+  }
+  const state = supervisor.state();
+  const count = `${state.desired_workers} worker process${state.desired_workers === 1 ? '' : 'es'} starting`;
+  const how =
+    state.mode === 'auto'
+      ? `scaled between ${state.min_workers} and ${state.max_workers} on queue depth`
+      : 'fixed by an operator (POST /api/v1/workers/scale {"mode":"auto"} resumes scaling)';
+  return `${count}, ${how}; see GET /api/v1/workers/scale`;
 }

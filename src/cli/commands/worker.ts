@@ -26,8 +26,25 @@ export async function workerCommand(argv: string[]): Promise<void> {
     values.concurrency,
     config.workers.concurrency,
   );
-  const redis = await resolveRedis(config);
-  const runtime = await startWorkers({ config, redisUrl: redis.url, lanes, concurrency, logger });
+  // A supervisor may stop a worker that is still starting: remember the signal until
+  // the shutdown below can honour it, instead of dying with a heartbeat left behind.
+  const pending: { signal: NodeJS.Signals | null } = { signal: null };
+  const early = (signal: NodeJS.Signals): void => {
+    // A second one means "now", as it would without this handler.
+    if (pending.signal !== null) process.exit(1);
+    pending.signal = signal;
+  };
+  process.on('SIGTERM', early);
+  process.on('SIGINT', early);
+  let redis: Awaited<ReturnType<typeof resolveRedis>>;
+  let runtime: Awaited<ReturnType<typeof startWorkers>>;
+  try {
+    redis = await resolveRedis(config);
+    runtime = await startWorkers({ config, redisUrl: redis.url, lanes, concurrency, logger });
+  } finally {
+    process.off('SIGTERM', early);
+    process.off('SIGINT', early);
+  }
   onShutdown(
     logger,
     async () => {
@@ -37,4 +54,16 @@ export async function workerCommand(argv: string[]): Promise<void> {
     // The grace period, then a bound on handing jobs back and closing connections.
     { deadlineMs: config.workers.shutdownGraceMs + SHUTDOWN_CLOSE_MS },
   );
+  // Started by a supervisor (an IPC channel exists): if it dies without stopping this
+  // worker, stop cleanly rather than run on where nobody counts or stops it.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => {
+      logger.warn('worker:supervisor:gone');
+      // Through the SIGTERM listeners, not a signal: one already shutting down ignores it,
+      // where a real second SIGTERM would find no listener and kill the process.
+      process.emit('SIGTERM', 'SIGTERM');
+    });
+  }
+  if (pending.signal !== null) process.emit(pending.signal, pending.signal);
 }

@@ -16,6 +16,9 @@ import {
   laneParamsSchema,
   laneStateSchema,
   queuesStatusSchema,
+  scaleAcceptedSchema,
+  scaleRequestSchema,
+  scaleStatusSchema,
   workersStatusSchema,
   workerStatsSchema,
 } from '../../../contracts/workers.ts';
@@ -24,11 +27,17 @@ import { countWorkerStates, listWorkers } from '../../../jobs/heartbeats.ts';
 import { withRedis, type JobsDeps } from '../../../jobs/jobs.ts';
 import { replayAllDeadLetters, replayDeadLetter } from '../../../jobs/replay.ts';
 import {
+  applyScaleRequest,
+  readScaleStatus,
+  type ScaleDefaults,
+} from '../../../jobs/scale-control.ts';
+import {
   readHistory,
   readLaneState,
   readLaneStates,
   readWorkerStats,
 } from '../../../jobs/stats.ts';
+import type { Orchestrator } from '../../../config/config.ts';
 import { AppError } from '../../../lib/errors.ts';
 import { MINUTE_MS } from '../../../lib/time.ts';
 
@@ -36,7 +45,11 @@ export interface WorkersRoutesOptions {
   jobs: JobsDeps;
   /** How often the monitoring lane records a snapshot (PHISHNET_METRICS_SNAPSHOT_SECONDS). */
   metricsSnapshotMs?: number;
+  /** Who scales workers, and the bounds that apply while operators have set none. */
+  scale?: ScaleDefaults & { orchestrator: Orchestrator };
 }
+
+const DEFAULT_SCALE = { orchestrator: 'local', minWorkers: 2, maxWorkers: 20 } as const;
 
 function knownLane(lane: string): Lane {
   if (!KNOWN_LANES.includes(lane)) {
@@ -121,6 +134,64 @@ export function workersRoutes(app: FastifyInstance, options: WorkersRoutesOption
       },
     });
   }
+
+  const scale = options.scale ?? DEFAULT_SCALE;
+  const scaleDefaults = { minWorkers: scale.minWorkers, maxWorkers: scale.maxWorkers };
+
+  typed.get('/workers/scale', {
+    schema: {
+      summary: "The supervisors' scaling: mode, bounds, workers now and wanted, last decision",
+      description:
+        'Each supervisor (`phishnet start` or `phishnet supervisor`, one per host) writes its state to Redis after every check, so any API instance answers for all of them. `current_workers` and `desired_workers` are summed over the supervisors alive (`supervisors`); `instances` has each one. `last_decision` is the newest decision of any of them, with its reason in plain words; `cooldown_remaining_seconds` is how long automatic changes still wait.',
+      tags: ['workers'],
+      response: { 200: scaleStatusSchema, 503: errorBodySchema },
+    },
+    handler: () =>
+      withRedis(() =>
+        readScaleStatus(jobs.redis, jobs.prefix, {
+          ...scaleDefaults,
+          orchestrator: scale.orchestrator,
+        }),
+      ),
+  });
+
+  typed.post('/workers/scale', {
+    schema: {
+      summary: 'Fix the number of worker processes, or return to autoscaling',
+      description: [
+        '`{"mode":"fixed","workers":4}`: every supervisor keeps 4 general worker processes on its host (0 stops them all; it may be below `min_workers`, not above `max_workers`).',
+        '`{"mode":"fixed","workers":2,"lane":"realtime"}`: besides those, 2 processes that take only realtime jobs (`phishnet worker --queues realtime`); they count against `max_workers`.',
+        '`{"mode":"auto"}`: everything back to automatic (fixed counts of lanes too); `{"mode":"auto","lane":"realtime"}` undoes only that lane.',
+        'Either mode takes new `min_workers` / `max_workers`, which then replace PHISHNET_MIN_WORKERS / PHISHNET_MAX_WORKERS for every supervisor.',
+        'The setting is stored in Redis and published to the supervisors, which act on it at once (new worker processes take a few seconds to start); the answer says what will happen. Stopping uses SIGTERM, idle workers first, so running jobs finish or go back to their queue.',
+        'With PHISHNET_ORCHESTRATOR=kubernetes, KEDA scales the workers: 409 `API_SCALING_EXTERNAL`, and nothing changes.',
+      ].join('\n\n'),
+      tags: ['workers'],
+      body: scaleRequestSchema,
+      response: {
+        202: scaleAcceptedSchema,
+        400: errorBodySchema,
+        409: errorBodySchema,
+        503: errorBodySchema,
+      },
+    },
+    handler: async (request, reply) => {
+      if (scale.orchestrator === 'kubernetes') {
+        throw new AppError(
+          'API_SCALING_EXTERNAL',
+          'workers are scaled by KEDA in Kubernetes mode (PHISHNET_ORCHESTRATOR=kubernetes); nothing was changed',
+        );
+      }
+      const accepted = await withRedis(() =>
+        applyScaleRequest(jobs.redis, jobs.prefix, request.body, scaleDefaults),
+      );
+      request.log.info(
+        { request: request.body, supervisors: accepted.supervisors },
+        'worker:scale:set',
+      );
+      return reply.code(202).send(accepted);
+    },
+  });
 
   typed.get('/workers/history', {
     schema: {
