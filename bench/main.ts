@@ -20,6 +20,7 @@ import { setBlobFreeDecoding } from '../src/engine/parse.ts';
 import { loadCorpus, measureEngine, medianSized, repeatTo } from './engine.ts';
 import type { EngineBenchFigures, Throughput } from './engine.ts';
 import { queueSection } from './queue.ts';
+import { redisMemorySection } from './redis-memory.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 
 export type { BenchContext, BenchSection, SectionOutcome } from './section.ts';
@@ -108,7 +109,12 @@ const parserSection: BenchSection = {
   },
 };
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, parserSection, queueSection];
+export const SECTIONS: readonly BenchSection[] = [
+  engineSection,
+  parserSection,
+  queueSection,
+  redisMemorySection,
+];
 
 function findProjectRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {

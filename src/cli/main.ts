@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { coerceError, isAppError } from '../lib/errors.ts';
 import { apiCommand } from './commands/api.ts';
+import { healthcheckCommand } from './commands/healthcheck.ts';
 import { intelCommand } from './commands/intel.ts';
 import { scanCommand } from './commands/scan.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
@@ -22,6 +23,8 @@ commands:
                              analyse emails locally, without Redis (exit 0 clean, 1 suspicious or worse)
   intel load FILE --format F [--source NAME] | intel stats
                              threat-feed indicators
+  healthcheck [--role api|start|worker|scheduler]
+                             exit 0 when this container's PhishNet process is healthy (for probes)
 `;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -32,6 +35,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   scheduler: schedulerCommand,
   scan: scanCommand,
   intel: intelCommand,
+  healthcheck: healthcheckCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -36,6 +36,16 @@ export async function readEvictionPolicy(redis: Redis): Promise<string> {
   return reply[1] ?? 'unknown';
 }
 
+/** Redis's memory use and its limit (`maxBytes` 0: no limit), from `INFO memory`. */
+export async function readRedisMemory(
+  redis: Redis,
+): Promise<{ usedBytes: number; maxBytes: number }> {
+  const info = await redis.info('memory');
+  const field = (name: string): number =>
+    Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return { usedBytes: field('used_memory'), maxBytes: field('maxmemory') };
+}
+
 export async function assertNoEviction(
   redis: Redis,
   allowEviction: boolean,

@@ -363,7 +363,11 @@ export async function readWorkerStats(
 /** Prioritized jobs looked at for the oldest waiting one; they are ordered by priority, not age. */
 const OLDEST_SCAN_LIMIT = 1_000;
 
-async function oldestWaitingAgeSeconds(
+/**
+ * Seconds the oldest job waiting (wait list or prioritized) on `queue` has been
+ * queued; null when none waits. Delayed jobs are not waiting yet.
+ */
+export async function oldestWaitingAgeSeconds(
   redis: Redis,
   queue: Queues[Lane],
   now: number,

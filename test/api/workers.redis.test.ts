@@ -197,12 +197,37 @@ describe('the workers API', () => {
 
   describe('GET /metrics', () => {
     it('exposes queue, job, DLQ, worker and HTTP metrics for Prometheus', async () => {
+      // Two minutes in a prioritized set that no worker reads: a backlog with an age.
+      await stack.jobs.queues.background.add(
+        'ml_threat_detection',
+        {},
+        { priority: 5, timestamp: Date.now() - 120_000 },
+      );
       const response = await stack.app.inject({ url: '/metrics' });
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toContain('text/plain');
       const text = response.body;
       expect(text).toContain('phishnet_queue_jobs{lane="realtime",state="completed"} 3');
       expect(text).toContain('phishnet_queue_jobs{lane="heavy",state="delayed"} 1');
+      // The backlog counts delayed and prioritized jobs, which a Redis list length misses.
+      expect(text).toContain('phishnet_queue_backlog{lane="heavy"} 1');
+      expect(text).toContain('phishnet_queue_backlog{lane="background"} 1');
+      expect(text).toContain('phishnet_queue_backlog{lane="realtime"} 0');
+      const oldest = (lane: string) =>
+        Number(
+          new RegExp(`phishnet_queue_oldest_waiting_seconds\\{lane="${lane}"\\} ([\\d.]+)`).exec(
+            text,
+          )?.[1],
+        );
+      expect(oldest('background')).toBeGreaterThanOrEqual(119);
+      expect(oldest('background')).toBeLessThan(600);
+      // Delayed is not waiting yet.
+      expect(oldest('heavy')).toBe(0);
+      const used = Number(/^phishnet_redis_used_memory_bytes (\d+)$/m.exec(text)?.[1]);
+      expect(used).toBeGreaterThan(100_000);
+      const max = Number(/^phishnet_redis_maxmemory_bytes (\d+)$/m.exec(text)?.[1]);
+      const info = await stack.jobs.redis.config('GET', 'maxmemory');
+      expect(max).toBe(Number((info as string[])[1]));
       expect(text).toContain('phishnet_jobs_completed_total{task="quick_email_scan"} 3');
       expect(text).toMatch(
         /phishnet_jobs_failed_total\{task="link_safety_check",failure_class="\w+"\} 1/,

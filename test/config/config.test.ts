@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeEnv, loadConfig } from '../../src/config/config.ts';
 import { isAppError } from '../../src/lib/errors.ts';
+import { configurationDoc } from '../../scripts/generate-docs.ts';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -82,5 +83,16 @@ describe('.env.example', () => {
         .map((v) => v.name)
         .sort(),
     );
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('is what the config schema generates (npm run docs)', () => {
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    expect(doc).toBe(configurationDoc());
+    // Every variable, with its default.
+    for (const variable of describeEnv()) {
+      expect(doc).toContain(`| \`${variable.name}\` |`);
+    }
   });
 });

@@ -18,11 +18,29 @@ export interface RunningCli {
   exited: Promise<number | null>;
 }
 
-export function runCli(args: string[], env: Record<string, string>): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export interface RunCliOptions {
+  /**
+   * A command that ends by exec'ing the one it is given, so the CLI runs
+   * elsewhere under the same pid: `['ip', 'netns', 'exec', 'host1']`.
+   */
+  wrapper?: readonly string[];
+}
+
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: RunCliOptions = {},
+): RunningCli {
+  const [wrapper, ...wrapperArgs] = options.wrapper ?? [];
+  const argv = [CLI, ...args];
+  const child = spawn(
+    wrapper ?? process.execPath,
+    wrapper === undefined ? argv : [...wrapperArgs, process.execPath, ...argv],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

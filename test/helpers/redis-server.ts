@@ -20,6 +20,8 @@ export interface RedisServerOptions {
   maxMemory?: string;
   /** With `appendOnly`: `always` makes every acknowledged write survive a SIGKILL. */
   appendFsync?: 'always' | 'everysec' | 'no';
+  /** Addresses to listen on besides 127.0.0.1: a test host's veth, say (they must exist). */
+  bind?: readonly string[];
 }
 
 export interface RedisServerHandle {
@@ -45,6 +47,7 @@ export async function startRedisServer(
     String(port),
     '--bind',
     '127.0.0.1',
+    ...(options.bind ?? []),
     '--dir',
     dir,
     '--save',

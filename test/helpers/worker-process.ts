@@ -22,6 +22,8 @@ export interface WorkerProcessOptions {
   queues?: string;
   concurrency?: number;
   env?: Record<string, string>;
+  /** Runs it elsewhere, on a test host say (see `runCli`). */
+  wrapper?: readonly string[];
 }
 
 export interface WorkerProcess extends RunningCli {
@@ -47,8 +49,13 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       PHISHNET_WORKER_LOCK_MS: '1000',
       ...options.env,
     },
+    options.wrapper ? { wrapper: options.wrapper } : {},
   );
-  await cli.waitFor('worker:started');
+  // A worker that never got going is no one's to stop later: stop it here.
+  await cli.waitFor('worker:started').catch((err: unknown) => {
+    cli.child.kill('SIGKILL');
+    throw err;
+  });
   return {
     ...cli,
     async stop(signal) {

@@ -1,11 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, type Metric, type MetricValue } from 'prom-client';
-import { FAILURE_CLASSES, LANES } from '../../contracts/queues.ts';
+import { FAILURE_CLASSES, LANES, WORK_LANES } from '../../contracts/queues.ts';
 import { QUEUE_STATES } from '../../contracts/workers.ts';
 import { countWorkerStates, listWorkers } from '../../jobs/heartbeats.ts';
 import type { JobsDeps } from '../../jobs/jobs.ts';
-import { readTaskTotals, type TaskTotals } from '../../jobs/stats.ts';
+import { readRedisMemory } from '../../jobs/redis.ts';
+import {
+  oldestWaitingAgeSeconds,
+  readQueueDepths,
+  readTaskTotals,
+  type TaskTotals,
+} from '../../jobs/stats.ts';
 import { AppError } from '../../lib/errors.ts';
 
 export interface MetricsOptions {
@@ -102,6 +108,33 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions): 
     },
   });
   new Gauge({
+    name: 'phishnet_queue_backlog',
+    help: 'Jobs still to do per work lane: waiting + prioritized + delayed. What KEDA scales workers on.',
+    labelNames: ['lane'],
+    registers: [registry],
+    async collect() {
+      // One number per lane, so a scaler's query needs no sum over states (and no
+      // Redis-list scaler, which sees neither prioritized nor delayed jobs).
+      const depths = await readQueueDepths(jobs.queues);
+      for (const lane of WORK_LANES) this.set({ lane }, depths[lane]);
+    },
+  });
+  new Gauge({
+    name: 'phishnet_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting per work lane (wait list or prioritized); 0 when none waits.',
+    labelNames: ['lane'],
+    registers: [registry],
+    async collect() {
+      const now = Date.now();
+      const ages = await Promise.all(
+        WORK_LANES.map((lane) => oldestWaitingAgeSeconds(jobs.redis, jobs.queues[lane], now)),
+      );
+      WORK_LANES.forEach((lane, i) => {
+        this.set({ lane }, ages[i] ?? 0);
+      });
+    },
+  });
+  new Gauge({
     name: 'phishnet_queue_paused',
     help: '1 when the lane is paused.',
     labelNames: ['lane'],
@@ -138,6 +171,22 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions): 
     async collect() {
       const workers = await listWorkers(jobs.redis, jobs.prefix);
       this.set(workers.filter((worker) => worker.state !== 'dead').length);
+    },
+  });
+  new Gauge({
+    name: 'phishnet_redis_used_memory_bytes',
+    help: 'Memory Redis uses (INFO used_memory). With noeviction, writes fail once it reaches maxmemory.',
+    registers: [registry],
+    async collect() {
+      this.set((await readRedisMemory(jobs.redis)).usedBytes);
+    },
+  });
+  new Gauge({
+    name: 'phishnet_redis_maxmemory_bytes',
+    help: 'The maxmemory limit of Redis; 0 means none is set.',
+    registers: [registry],
+    async collect() {
+      this.set((await readRedisMemory(jobs.redis)).maxBytes);
     },
   });
 
