@@ -11,6 +11,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerQueueDashboard } from './plugins/queue-dashboard.ts';
+import { registerWebApp } from './plugins/web-app.ts';
 import { JobEventHub } from './realtime/job-events.ts';
 import { SystemStatusBroadcaster } from './realtime/system-status.ts';
 import { wsRoutes } from './realtime/ws-routes.ts';
@@ -74,5 +75,6 @@ export async function buildApp(config: Config, deps: ApiDeps): Promise<FastifyIn
   );
   wsRoutes(app, { jobs: deps.jobs, hub, system });
   await registerQueueDashboard(app, deps.jobs.queues);
+  await registerWebApp(app);
   return app;
 }

@@ -156,3 +156,88 @@ export const readySchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   redis: z.enum(['up', 'down']),
 });
+
+/**
+ * `GET /analysis/jobs` and `GET /analysis/batches`: newest first, in pages. A page
+ * may hold fewer than `limit` items while `next_cursor` is set: each request
+ * examines a bounded stretch of the index, and the cursor continues from there.
+ */
+const searchText = z.string().trim().min(1).max(200);
+const searchTime = z.iso.datetime({ offset: true });
+const searchCursor = z
+  .string()
+  .regex(/^\d+:\d+$/, 'a cursor is what the previous page returned as next_cursor');
+
+export const jobListQuerySchema = z.object({
+  /** Case-insensitive substring of the sender (display name or address). */
+  sender: searchText.optional(),
+  /** Case-insensitive substring of the subject. */
+  subject: searchText.optional(),
+  verdict: verdictSchema.optional(),
+  batch_id: z.uuid().optional(),
+  /** Submitted at or after this time (ISO 8601). */
+  from: searchTime.optional(),
+  /** Submitted at or before this time (ISO 8601). */
+  to: searchTime.optional(),
+  cursor: searchCursor.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+/** What a client may send: every field optional (`limit` has a default). */
+export type JobListQuery = Partial<z.output<typeof jobListQuerySchema>>;
+
+export const jobSummarySchema = z.object({
+  job_id: z.uuid(),
+  status: jobStatusValueSchema,
+  progress: z.number().min(0).max(100),
+  analysis_type: analysisTypeSchema,
+  lane: laneSchema,
+  routing: routingSchema,
+  subject: z.string(),
+  sender: z.string(),
+  verdict: verdictSchema.nullable(),
+  score: z.number().nullable(),
+  batch_id: z.uuid().nullable(),
+  error: jobErrorSchema.nullable(),
+  submitted_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+export type JobSummary = z.infer<typeof jobSummarySchema>;
+
+export const jobListSchema = z.object({
+  jobs: z.array(jobSummarySchema),
+  /** Pass as `cursor` for the next page; null when the index is exhausted. */
+  next_cursor: z.string().nullable(),
+  /** Submission time of the last job examined: how far back this page searched. */
+  searched_until: z.string().nullable(),
+});
+export type JobList = z.infer<typeof jobListSchema>;
+
+export const batchListQuerySchema = z.object({
+  from: searchTime.optional(),
+  to: searchTime.optional(),
+  cursor: searchCursor.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+export type BatchListQuery = Partial<z.output<typeof batchListQuerySchema>>;
+
+export const batchSummarySchema = batchStatusSchema.omit({
+  page: true,
+  page_size: true,
+  jobs: true,
+});
+export type BatchSummary = z.infer<typeof batchSummarySchema>;
+
+export const batchListSchema = z.object({
+  batches: z.array(batchSummarySchema),
+  next_cursor: z.string().nullable(),
+});
+export type BatchList = z.infer<typeof batchListSchema>;
+
+/** `GET /analysis/headers/{job_id}`: the email's header section as it arrived. */
+export const jobHeadersSchema = z.object({
+  job_id: z.uuid(),
+  headers: z.string(),
+  /** True when the section was longer than the answer's limit and was cut. */
+  truncated: z.boolean(),
+});
+export type JobHeaders = z.infer<typeof jobHeadersSchema>;

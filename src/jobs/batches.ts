@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { VERDICTS, type Verdict } from '../contracts/analysis-result.ts';
-import type { BatchStatus, BulkSubmitResponse } from '../contracts/api.ts';
+import type { BatchStatus, BatchSummary, BulkSubmitResponse } from '../contracts/api.ts';
 import { analysisTypeSchema, type AnalysisType, type Priority } from '../contracts/queues.ts';
 import type { RecordDeps } from './job-record.ts';
 import {
@@ -50,18 +50,22 @@ export async function submitBulk(
       );
     }
     const ids = prepared.map((job) => job.payload.job_id);
-    const batchKey = keys(deps.prefix).batch(batchId);
-    const jobsKey = keys(deps.prefix).batchJobs(batchId);
+    const k = keys(deps.prefix);
+    const batchKey = k.batch(batchId);
+    const jobsKey = k.batchJobs(batchId);
+    const createdMs = Date.now();
     await deps.redis
       .multi()
       .hset(batchKey, {
         total: ids.length,
         analysis_type: bulk.analysisType,
-        created_at: new Date().toISOString(),
+        created_at: new Date(createdMs).toISOString(),
       })
       .rpush(jobsKey, ...ids)
       .pexpire(batchKey, deps.retention.resultTtlMs)
       .pexpire(jobsKey, deps.retention.resultTtlMs)
+      .zadd(k.batchIndex(), createdMs, batchId)
+      .zremrangebyscore(k.batchIndex(), '-inf', `(${createdMs - deps.retention.resultTtlMs}`)
       .exec();
     const flows = prepared.filter(isFlow);
     if (flows.length > 0) {
@@ -96,8 +100,6 @@ export async function recordBatchOutcome(
   else multi.hincrby(key, 'completed', 1).hincrby(key, `verdict:${outcome}`, 1);
   await multi.exec();
 }
-
-export type BatchSummary = Omit<BatchStatus, 'jobs' | 'page' | 'page_size'>;
 
 export async function getBatchSummary(
   deps: JobsDeps,

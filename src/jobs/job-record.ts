@@ -14,6 +14,7 @@ import {
   type FailureClass,
   type TaskPayload,
 } from '../contracts/queues.ts';
+import { verdictSchema, type AnalysisResult } from '../contracts/analysis-result.ts';
 import { keys } from './keys.ts';
 
 const jobRecordSchema = z.object({
@@ -31,6 +32,15 @@ const jobRecordSchema = z.object({
   error_class: failureClassSchema.optional(),
   replays: z.coerce.number().int().default(0),
   cancelled_at: z.string().optional(),
+  /** Kept for search (records written before search existed have none). */
+  subject: z.string().optional(),
+  sender: z.string().optional(),
+  batch_id: z.string().optional(),
+  /** The raw email in the blob store, for the header view once BullMQ has dropped the job. */
+  email_ref: z.string().optional(),
+  /** Set when a top-level job completes, so search can filter on it without reading the job. */
+  verdict: verdictSchema.optional(),
+  score: z.coerce.number().optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
@@ -44,7 +54,9 @@ export async function writeJobRecord(
   payload: TaskPayload,
   ttlMs: number,
 ): Promise<void> {
-  const key = keys(deps.prefix).job(payload.job_id);
+  const k = keys(deps.prefix);
+  const key = k.job(payload.job_id);
+  const submittedMs = Date.parse(payload.submitted_at);
   await deps.redis
     .multi()
     .hset(key, {
@@ -53,9 +65,37 @@ export async function writeJobRecord(
       analysis_type: payload.analysis_type,
       routing: JSON.stringify(payload.routing),
       submitted_at: payload.submitted_at,
+      // Left out when empty, so the verdict can fill them in from the parsed message.
+      ...(payload.input.subject ? { subject: payload.input.subject } : {}),
+      ...(payload.input.sender ? { sender: payload.input.sender } : {}),
+      email_ref: payload.email_ref,
+      ...(payload.batch_id === undefined ? {} : { batch_id: payload.batch_id }),
     })
     .pexpire(key, ttlMs)
+    // The search index lives as long as the records it points to.
+    .zadd(k.jobIndex(), submittedMs, payload.job_id)
+    .zremrangebyscore(k.jobIndex(), '-inf', `(${Date.now() - ttlMs}`)
     .exec();
+}
+
+/**
+ * A completed top-level job's verdict, kept on its record for search; the parsed
+ * subject and sender fill in what the submission did not say.
+ */
+export async function recordJobVerdict(
+  deps: RecordDeps,
+  jobId: string,
+  result: Pick<AnalysisResult, 'verdict' | 'score' | 'email'>,
+  ttlMs: number,
+): Promise<void> {
+  const key = keys(deps.prefix).job(jobId);
+  const multi = deps.redis
+    .multi()
+    .hset(key, { verdict: result.verdict, score: String(result.score) });
+  if (result.email.subject) multi.hsetnx(key, 'subject', result.email.subject);
+  if (result.email.from) multi.hsetnx(key, 'sender', result.email.from);
+  // NX: keeps the record's expiry; a record that had already expired gets one again.
+  await multi.call('PEXPIRE', key, ttlMs, 'NX').exec();
 }
 
 export async function readJobRecord(deps: RecordDeps, jobId: string): Promise<JobRecord | null> {

@@ -11,6 +11,7 @@ import {
   type TaskPayload,
 } from '../contracts/queues.ts';
 import { AppError, coerceError, isAppError } from '../lib/errors.ts';
+import { readHeaderSection } from '../lib/rfc822.ts';
 import { BlobStore } from './blob-store.ts';
 import { readJobRecord, writeJobRecord, type JobRecord } from './job-record.ts';
 import type { Config } from '../config/config.ts';
@@ -222,6 +223,30 @@ function recordedError(record: JobRecord): JobStatus['error'] {
 
 function progressOf(job: Job): number {
   return typeof job.progress === 'number' ? Math.max(0, Math.min(100, job.progress)) : 0;
+}
+
+/** Header sections longer than this are cut: a view for people, not an export. */
+const MAX_HEADER_BYTES = 256 * 1024;
+
+/**
+ * A job's raw header section, from the stored email. Null when the job is
+ * unknown; `expired` when its email has left the blob store.
+ */
+export async function getJobHeaders(
+  deps: JobsDeps,
+  jobId: string,
+): Promise<{ headers: string; truncated: boolean } | 'expired' | null> {
+  return withRedis(async () => {
+    const record = await readJobRecord(deps, jobId);
+    if (!record) return null;
+    let ref = record.email_ref;
+    if (ref === undefined) {
+      const job = (await deps.queues[record.lane].getJob(jobId)) as Job<TaskPayload> | undefined;
+      ref = job?.data.email_ref;
+    }
+    const email = ref === undefined ? null : await deps.blobs.get(ref);
+    return email ? readHeaderSection(email, MAX_HEADER_BYTES) : 'expired';
+  });
 }
 
 /** Any failure to reach Redis becomes a clear 503 rather than a 500. */

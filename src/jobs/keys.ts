@@ -5,12 +5,16 @@ export function keys(prefix: string) {
     blob: (sha256: string) => `${prefix}:blob:${sha256}`,
     /** HASH per job: lane, task, analysis type, last error; expires with the results. */
     job: (jobId: string) => `${prefix}:job:${jobId}`,
+    /** ZSET of top-level job ids scored by submission time (ms), for search; pruned past retention. */
+    jobIndex: () => `${prefix}:jobs:by-time`,
     /** SET of a comprehensive flow's children that have finished, for the parent's progress. */
     flowDone: (jobId: string) => `${prefix}:job:${jobId}:done`,
     /** STRING, short-lived: whoever sets it first takes that dead letter (replay, clear). */
     dlqClaim: (taskId: string) => `${prefix}:dlq:claim:${taskId}`,
     /** HASH per bulk submission: total, analysis type, created_at, and counters `completed`, `failed`, `verdict:{v}`. */
     batch: (batchId: string) => `${prefix}:batch:${batchId}`,
+    /** ZSET of batch ids scored by creation time (ms), for listing; pruned past retention. */
+    batchIndex: () => `${prefix}:batches:by-time`,
     /** LIST of a batch's job ids, in submission order. */
     batchJobs: (batchId: string) => `${prefix}:batch:${batchId}:jobs`,
     /** Pub/sub channel: a job id published here is cancelled wherever it runs. */

@@ -48,3 +48,66 @@ export function decodeRawEmail(raw: string): Buffer {
   if (!firstLine.includes(':') && BASE64_ONLY.test(raw)) return Buffer.from(raw, 'base64');
   return Buffer.from(raw, 'utf8');
 }
+
+/**
+ * The header section of a raw message: everything before the first empty line,
+ * cut at `maxBytes` so a message of endless headers stays a small answer.
+ */
+export function readHeaderSection(
+  email: Uint8Array,
+  maxBytes: number,
+): { headers: string; truncated: boolean } {
+  const bytes = Buffer.from(email.buffer, email.byteOffset, email.byteLength);
+  const crlf = bytes.indexOf('\r\n\r\n');
+  const lf = bytes.indexOf('\n\n');
+  const ends = [crlf, lf].filter((index) => index >= 0);
+  const end = ends.length > 0 ? Math.min(...ends) : bytes.byteLength;
+  const truncated = end > maxBytes;
+  return {
+    headers: bytes.subarray(0, Math.min(end, maxBytes)).toString('utf8'),
+    truncated,
+  };
+}
+
+/**
+ * One header's value from a raw message (the first occurrence, unfolded, with
+ * RFC 2047 encoded words decoded), or '' when it is absent. For display and
+ * search at submission time; the engine does the full parse later.
+ */
+export function readHeaderValue(email: Uint8Array, name: string): string {
+  const { headers } = readHeaderSection(email, 64 * 1024);
+  const unfolded = headers.replace(/\r?\n[ \t]+/g, ' ');
+  const wanted = `${name.toLowerCase()}:`;
+  for (const line of unfolded.split(/\r?\n/)) {
+    if (line.toLowerCase().startsWith(wanted)) {
+      return decodeEncodedWords(line.slice(wanted.length).trim());
+    }
+  }
+  return '';
+}
+
+const ENCODED_WORD = /=\?([^?\s]+)\?([bqBQ])\?([^?\s]*)\?=/g;
+
+/** `=?UTF-8?B?…?=` and `=?iso-8859-1?Q?…?=` to text; whitespace between two encoded words goes. */
+export function decodeEncodedWords(value: string): string {
+  return value
+    .replace(/(\?=)\s+(=\?)/g, '$1$2')
+    .replace(ENCODED_WORD, (word, charset: string, encoding: string, text: string) => {
+      try {
+        const bytes =
+          encoding.toUpperCase() === 'B'
+            ? Buffer.from(text, 'base64')
+            : Buffer.from(
+                text
+                  .replace(/_/g, ' ')
+                  .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) =>
+                    String.fromCharCode(parseInt(hex, 16)),
+                  ),
+                'latin1',
+              );
+        return new TextDecoder(charset.split('*')[0]).decode(bytes);
+      } catch {
+        return word; // An unknown charset: the word stays as it came.
+      }
+    });
+}

@@ -7,7 +7,7 @@ import type { EnginePorts } from '../engine/types.ts';
 import type { BlobStore } from '../jobs/blob-store.ts';
 import { recordBatchOutcome } from '../jobs/batches.ts';
 import { classifyFailure } from '../jobs/failures.ts';
-import { recordJobError, type RecordDeps } from '../jobs/job-record.ts';
+import { recordJobError, recordJobVerdict, type RecordDeps } from '../jobs/job-record.ts';
 import { shouldRetry } from '../jobs/retry-policy.ts';
 import { taskTimeLimitMs } from '../jobs/task-table.ts';
 import { AppError, coerceError, isAppError } from '../lib/errors.ts';
@@ -48,6 +48,9 @@ export async function runTask(
 ): Promise<AnalysisResult> {
   try {
     const result = await runProcessor(deps, job, cancelSignal);
+    if (job.id && isTopLevel(job)) {
+      await recordJobVerdict(deps, job.id, result, deps.config.retention.resultTtlMs);
+    }
     const batchId = topLevelBatch(job);
     if (batchId) await recordBatchOutcome(deps, batchId, result.verdict);
     return result;
@@ -68,6 +71,12 @@ export async function runTask(
     }
     throw new ClassifiedError(error, failureClass);
   }
+}
+
+/** The API's own job, not a flow's child (whose job id is its parent's plus the task). */
+function isTopLevel(job: Job<unknown>): boolean {
+  const payload = taskPayloadSchema.safeParse(job.data);
+  return payload.success && payload.data.job_id === job.id;
 }
 
 /** The batch a top-level job belongs to; a flow's children are counted through their parent. */

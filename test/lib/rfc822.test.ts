@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { composeRfc822, decodeRawEmail } from '../../src/lib/rfc822.ts';
+import {
+  composeRfc822,
+  decodeEncodedWords,
+  decodeRawEmail,
+  readHeaderSection,
+  readHeaderValue,
+} from '../../src/lib/rfc822.ts';
 
 describe('composeRfc822', () => {
   it('builds a message from the seed fields, HTML detected', () => {
@@ -32,5 +38,39 @@ describe('decodeRawEmail', () => {
   });
   it('takes a message as base64', () => {
     expect(decodeRawEmail(Buffer.from(raw).toString('base64')).toString()).toBe(raw);
+  });
+});
+
+describe('reading headers from a raw message', () => {
+  const message = Buffer.from(
+    [
+      'Received: from a',
+      '\tby b',
+      'From: =?UTF-8?B?UGF5UGFs?= =?UTF-8?Q?_S=C3=A9rvice?= <service@paypal.com>',
+      'Subject: Your account',
+      '  has been limited',
+      '',
+      'Subject: not a header, the body',
+    ].join('\r\n'),
+  );
+
+  it('returns the header section only, cut at the limit', () => {
+    expect(readHeaderSection(message, 1_000)).toEqual({
+      headers: message.toString('utf8').split('\r\n\r\n')[0],
+      truncated: false,
+    });
+    expect(readHeaderSection(message, 10)).toEqual({ headers: 'Received: ', truncated: true });
+    expect(readHeaderSection(Buffer.from('Subject: x\n\nbody'), 100).headers).toBe('Subject: x');
+  });
+
+  it('unfolds a header and decodes its encoded words', () => {
+    expect(readHeaderValue(message, 'Subject')).toBe('Your account has been limited');
+    expect(readHeaderValue(message, 'from')).toBe('PayPal Sérvice <service@paypal.com>');
+    expect(readHeaderValue(message, 'reply-to')).toBe('');
+  });
+
+  it('keeps an encoded word whose charset it does not know', () => {
+    expect(decodeEncodedWords('=?x-unknown?B?aGk=?=')).toBe('=?x-unknown?B?aGk=?=');
+    expect(decodeEncodedWords('=?iso-8859-1?Q?caf=E9?=')).toBe('café');
   });
 });

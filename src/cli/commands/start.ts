@@ -24,6 +24,8 @@ export async function startCommand(): Promise<void> {
         '',
         `PhishNet is running (Redis: ${redact(redis.url)}, ${redis.origin})`,
         `  Workers      ${describeWorkers(supervisor)}`,
+        `  Web app      ${base}/ (submit, jobs, verdicts; a token signs in)`,
+        `  Dashboard    ${base}/api/v1/workers/dashboard`,
         `  API          ${base}/api/v1`,
         `  API docs     ${base}/docs`,
         `  WebSocket    ${base.replace(/^http/, 'ws')}/ws/jobs/{job_id}, /ws/system`,

@@ -2,6 +2,8 @@ import type {} from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
+  batchListQuerySchema,
+  batchListSchema,
   batchParamsSchema,
   batchQuerySchema,
   batchStatusSchema,
@@ -10,16 +12,20 @@ import {
   cancelResponseSchema,
   errorBodySchema,
   type EmailInputBody,
+  jobHeadersSchema,
   jobIdParamsSchema,
+  jobListQuerySchema,
+  jobListSchema,
   jobStatusSchema,
   submitRequestSchema,
   submitResponseSchema,
 } from '../../../contracts/api.ts';
 import { getBatchStatus, submitBulk } from '../../../jobs/batches.ts';
 import { cancelJob } from '../../../jobs/cancel.ts';
-import { getJobStatus, submitAnalysis, type JobsDeps } from '../../../jobs/jobs.ts';
+import { listBatches, searchJobs } from '../../../jobs/job-search.ts';
+import { getJobHeaders, getJobStatus, submitAnalysis, type JobsDeps } from '../../../jobs/jobs.ts';
 import { AppError } from '../../../lib/errors.ts';
-import { decodeRawEmail, composeRfc822 } from '../../../lib/rfc822.ts';
+import { decodeRawEmail, composeRfc822, readHeaderValue } from '../../../lib/rfc822.ts';
 
 export interface AnalysisRoutesOptions {
   jobs: JobsDeps;
@@ -104,6 +110,58 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
     },
   });
 
+  typed.get('/analysis/jobs', {
+    schema: {
+      summary: 'Search jobs: by sender, subject, verdict, batch and submission time',
+      description:
+        'Newest first. `sender` and `subject` match case-insensitive substrings; `from` and `to` bound the submission time (ISO 8601). One request examines a bounded stretch of the index, so a page may be short while `next_cursor` is set: pass it as `cursor` to go on. `searched_until` says how far back the page looked.',
+      tags: ['analysis'],
+      querystring: jobListQuerySchema,
+      response: { 200: jobListSchema, 400: errorBodySchema, 503: errorBodySchema },
+    },
+    handler: async (request) => {
+      const { cursor, limit, batch_id: batchId, from, to, ...text } = request.query;
+      // An owner filter (an analyst sees only their own jobs) goes in this search object.
+      return searchJobs(jobs, { ...text, batchId, ...timeRange(from, to) }, { cursor, limit });
+    },
+  });
+
+  typed.get('/analysis/headers/:job_id', {
+    schema: {
+      summary: "A job's raw header section, as the email arrived",
+      tags: ['analysis'],
+      params: jobIdParamsSchema,
+      response: {
+        200: jobHeadersSchema,
+        404: errorBodySchema,
+        410: errorBodySchema,
+        503: errorBodySchema,
+      },
+    },
+    handler: async (request) => {
+      const jobId = request.params.job_id;
+      const found = await getJobHeaders(jobs, jobId);
+      if (!found) throw new AppError('API_JOB_NOT_FOUND', `no job ${jobId}`);
+      if (found === 'expired') {
+        throw new AppError('TASK_EMAIL_EXPIRED', `the email of job ${jobId} is no longer stored`);
+      }
+      return { job_id: jobId, ...found };
+    },
+  });
+
+  typed.get('/analysis/batches', {
+    schema: {
+      summary: 'Recent batches (bulk submissions), newest first, with their counts',
+      tags: ['analysis'],
+      querystring: batchListQuerySchema,
+      response: { 200: batchListSchema, 400: errorBodySchema, 503: errorBodySchema },
+    },
+    handler: async (request) => {
+      const { cursor, limit, from, to } = request.query;
+      return listBatches(jobs, timeRange(from, to), { cursor, limit });
+    },
+  });
+
   typed.delete('/analysis/:job_id', {
     schema: {
       summary: 'Cancel a job',
@@ -135,6 +193,24 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
   });
 }
 
+/** `from`/`to` as epoch ms; a range that ends before it starts is a 400, not an empty page. */
+function timeRange(
+  from: string | undefined,
+  to: string | undefined,
+): { fromMs?: number; toMs?: number } {
+  const fromMs = from === undefined ? undefined : Date.parse(from);
+  const toMs = to === undefined ? undefined : Date.parse(to);
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
+    throw new AppError('API_REQUEST_INVALID', `\`from\` (${from}) is after \`to\` (${to})`, {
+      details: [{ field: 'querystring.from' }],
+    });
+  }
+  return {
+    ...(fromMs === undefined ? {} : { fromMs }),
+    ...(toMs === undefined ? {} : { toMs }),
+  };
+}
+
 /** An email as bytes: `raw` decoded, or the seed's fields composed; too large is a 413. */
 function toEmail(
   body: EmailInputBody,
@@ -151,7 +227,12 @@ function toEmail(
       index === undefined ? undefined : { details: [{ field: `body.emails.${index}` }] },
     );
   }
-  return { email, subject: body.subject ?? '', sender: body.sender ?? '' };
+  // A raw message names its own subject and sender, kept for search and lists.
+  return {
+    email,
+    subject: body.subject ?? (body.raw === undefined ? '' : readHeaderValue(email, 'subject')),
+    sender: body.sender ?? (body.raw === undefined ? '' : readHeaderValue(email, 'from')),
+  };
 }
 
 /** Reads a multipart upload: the `.eml` in a file part, the options in fields. */

@@ -1,0 +1,274 @@
+/**
+ * Search over jobs and batches: newest first, from the time-ordered indexes
+ * `{prefix}:jobs:by-time` and `{prefix}:batches:by-time` (ZSETs scored by
+ * submission time), filtered on what each job's record keeps. BullMQ's
+ * dashboards cannot search; this can, within bounds:
+ *
+ *   - one request examines at most `SCAN_BUDGET` index entries and returns a
+ *     cursor to continue, so a rare match never turns into a full scan;
+ *   - the cursor is `{score}:{skip}`: the submission time (ms) to resume at and
+ *     how many entries of exactly that time were already examined, so equal
+ *     timestamps are neither skipped nor repeated.
+ */
+import type { Redis } from 'ioredis';
+import type { BatchList, BatchSummary, JobList, JobStatus, JobSummary } from '../contracts/api.ts';
+import type { Verdict } from '../contracts/analysis-result.ts';
+import { getBatchSummary } from './batches.ts';
+import { readJobRecord, type JobRecord } from './job-record.ts';
+import { getJobStatus, withRedis, type JobsDeps } from './jobs.ts';
+import { keys } from './keys.ts';
+
+/** Index entries read per round trip. */
+const SCAN_CHUNK = 200;
+/** Index entries one request may examine before it returns a cursor. */
+export const SCAN_BUDGET = 5_000;
+
+export interface JobSearch {
+  sender?: string | undefined;
+  subject?: string | undefined;
+  verdict?: Verdict | undefined;
+  batchId?: string | undefined;
+  /**
+   * The only owner whose jobs may be listed (an analyst's own `sub`); unset lists
+   * everyone's. Records without an `owner` field never match a set owner.
+   */
+  owner?: string | undefined;
+  fromMs?: number | undefined;
+  toMs?: number | undefined;
+}
+
+export interface Page {
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/** The record fields a filter reads; one HMGET per examined job. */
+const FILTER_FIELDS = ['subject', 'sender', 'verdict', 'batch_id', 'owner'] as const;
+type FilterFields = Record<(typeof FILTER_FIELDS)[number], string | null>;
+
+/** Every search condition, in one place (ownership included). */
+function matches(fields: FilterFields, search: JobSearch): boolean {
+  if (search.owner !== undefined && fields.owner !== search.owner) return false;
+  if (search.verdict !== undefined && fields.verdict !== search.verdict) return false;
+  if (search.batchId !== undefined && fields.batch_id !== search.batchId) return false;
+  if (!contains(fields.sender, search.sender)) return false;
+  return contains(fields.subject, search.subject);
+}
+
+function contains(value: string | null, needle: string | undefined): boolean {
+  if (needle === undefined) return true;
+  return (value ?? '').toLowerCase().includes(needle.toLowerCase());
+}
+
+export async function searchJobs(deps: JobsDeps, search: JobSearch, page: Page): Promise<JobList> {
+  return withRedis(async () => {
+    const k = keys(deps.prefix);
+    const found: string[] = [];
+    const stale: IndexEntry[] = [];
+    const walk = await walkIndex(deps.redis, k.jobIndex(), search, page, async (entries) => {
+      const ids = entries.map((entry) => entry.id);
+      const pipeline = deps.redis.pipeline();
+      for (const id of ids) pipeline.hmget(k.job(id), ...FILTER_FIELDS);
+      const replies = (await pipeline.exec()) ?? [];
+      return entries.map(({ id, scoreMs }, index) => {
+        const values = (replies[index]?.[1] ?? []) as (string | null)[];
+        // A record that has expired leaves all fields null; its index entry is stale.
+        if (values.every((value) => value === null)) {
+          stale.push({ id, scoreMs });
+          return false;
+        }
+        const fields = Object.fromEntries(
+          FILTER_FIELDS.map((field, i) => [field, values[i] ?? null]),
+        ) as FilterFields;
+        if (!matches(fields, search)) return false;
+        found.push(id);
+        return true;
+      });
+    });
+    await dropStale(deps.redis, k.jobIndex(), stale, walk);
+    const jobs = await Promise.all(found.slice(0, page.limit).map((id) => summarizeJob(deps, id)));
+    return {
+      jobs: jobs.filter((job): job is JobSummary => job !== null),
+      next_cursor: walk.nextCursor,
+      searched_until: walk.lastScoreMs === null ? null : new Date(walk.lastScoreMs).toISOString(),
+    };
+  });
+}
+
+export async function listBatches(
+  deps: JobsDeps,
+  search: Pick<JobSearch, 'fromMs' | 'toMs'>,
+  page: Page,
+): Promise<BatchList> {
+  return withRedis(async () => {
+    const k = keys(deps.prefix);
+    const found: BatchSummary[] = [];
+    const stale: IndexEntry[] = [];
+    // Every batch is taken, so a chunk the size of the page wastes no reads.
+    const walk = await walkIndex(
+      deps.redis,
+      k.batchIndex(),
+      search,
+      page,
+      async (entries) => {
+        const summaries = await Promise.all(entries.map(({ id }) => getBatchSummary(deps, id)));
+        return summaries.map((summary, index) => {
+          if (!summary) {
+            const entry = entries[index];
+            if (entry) stale.push(entry);
+            return false;
+          }
+          found.push(summary);
+          return true;
+        });
+      },
+      page.limit,
+    );
+    await dropStale(deps.redis, k.batchIndex(), stale, walk);
+    return { batches: found.slice(0, page.limit), next_cursor: walk.nextCursor };
+  });
+}
+
+interface IndexEntry {
+  id: string;
+  scoreMs: number;
+}
+
+interface Walk {
+  nextCursor: string | null;
+  /** Where the cursor rests: entries at this time must stay, or its `skip` would count wrong. */
+  cursorScoreMs: number | null;
+  lastScoreMs: number | null;
+}
+
+/**
+ * Removes index entries whose record has expired (the age pruning on submit
+ * catches the rest). Entries at the cursor's own time stay: its skip counts them.
+ */
+async function dropStale(
+  redis: Redis,
+  key: string,
+  stale: IndexEntry[],
+  walk: Walk,
+): Promise<void> {
+  const cursorScoreMs = walk.cursorScoreMs;
+  const removable = stale
+    .filter((entry) => cursorScoreMs === null || entry.scoreMs > cursorScoreMs)
+    .map((entry) => entry.id);
+  if (removable.length > 0) await redis.zrem(key, ...removable);
+}
+
+/**
+ * Walks a time index newest first, handing chunks of ids to `accept` (which
+ * answers, per id, whether it is taken), until `limit` are taken, the budget is
+ * spent or the range ends. The cursor points just past the last id examined.
+ */
+async function walkIndex(
+  redis: Redis,
+  key: string,
+  range: Pick<JobSearch, 'fromMs' | 'toMs'>,
+  page: Page,
+  accept: (entries: IndexEntry[]) => Promise<boolean[]>,
+  chunkSize = SCAN_CHUNK,
+): Promise<Walk> {
+  let [atScore, skip] = decodeCursor(page.cursor) ?? [range.toMs ?? Infinity, 0];
+  if (range.toMs !== undefined && range.toMs < atScore) [atScore, skip] = [range.toMs, 0];
+  const min = range.fromMs === undefined ? '-inf' : String(range.fromMs);
+  let taken = 0;
+  let examined = 0;
+  let lastScoreMs: number | null = null;
+  for (;;) {
+    const max = atScore === Infinity ? '+inf' : String(atScore);
+    const chunk = Math.min(chunkSize, SCAN_BUDGET - examined);
+    const reply = await redis.zrevrangebyscore(key, max, min, 'WITHSCORES', 'LIMIT', skip, chunk);
+    const entries: IndexEntry[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      entries.push({ id: reply[i] ?? '', scoreMs: Number(reply[i + 1]) });
+    }
+    if (entries.length === 0) return { nextCursor: null, cursorScoreMs: null, lastScoreMs };
+    const accepted = await accept(entries);
+    for (let i = 0; i < entries.length; i++) {
+      const score = entries[i]?.scoreMs ?? 0;
+      // Advance past this entry: the cursor names the entries of its time already seen.
+      if (score === atScore) skip += 1;
+      else [atScore, skip] = [score, 1];
+      examined += 1;
+      lastScoreMs = score;
+      if (accepted[i]) taken += 1;
+      if (taken === page.limit) {
+        // Whatever `accept` took beyond this entry, the caller drops (it keeps `limit`).
+        return { nextCursor: encodeCursor(atScore, skip), cursorScoreMs: atScore, lastScoreMs };
+      }
+    }
+    if (entries.length < chunk) return { nextCursor: null, cursorScoreMs: null, lastScoreMs };
+    if (examined >= SCAN_BUDGET) {
+      return { nextCursor: encodeCursor(atScore, skip), cursorScoreMs: atScore, lastScoreMs };
+    }
+  }
+}
+
+function encodeCursor(scoreMs: number, skip: number): string {
+  return `${scoreMs}:${skip}`;
+}
+
+function decodeCursor(cursor: string | undefined): [number, number] | null {
+  if (cursor === undefined) return null;
+  const [score, skip] = cursor.split(':').map(Number);
+  if (score === undefined || skip === undefined || !Number.isSafeInteger(score)) return null;
+  return [score, skip];
+}
+
+/** A job as one list row: its status without the full result. */
+async function summarizeJob(deps: JobsDeps, jobId: string): Promise<JobSummary | null> {
+  const [record, status] = await Promise.all([
+    readJobRecord(deps, jobId),
+    getJobStatus(deps, jobId),
+  ]);
+  if (!record) return null;
+  return {
+    job_id: jobId,
+    ...(status ? fromStatus(status) : fromRecord(record)),
+    analysis_type: record.analysis_type,
+    lane: record.lane,
+    routing: record.routing,
+    subject: record.subject ?? '',
+    sender: record.sender ?? '',
+    verdict: status?.result?.verdict ?? record.verdict ?? null,
+    score: status?.result?.score ?? record.score ?? null,
+    batch_id: record.batch_id ?? null,
+    submitted_at: record.submitted_at,
+  };
+}
+
+function fromStatus(
+  status: JobStatus,
+): Pick<JobSummary, 'status' | 'progress' | 'error' | 'finished_at'> {
+  return {
+    status: status.status,
+    progress: status.progress,
+    error: status.error,
+    finished_at: status.finished_at,
+  };
+}
+
+/** BullMQ has dropped the job (count retention); its record still says how it ended. */
+function fromRecord(
+  record: JobRecord,
+): Pick<JobSummary, 'status' | 'progress' | 'error' | 'finished_at'> {
+  if (record.verdict) return { status: 'completed', progress: 100, error: null, finished_at: null };
+  if (record.cancelled_at) {
+    return { status: 'cancelled', progress: 0, error: null, finished_at: record.cancelled_at };
+  }
+  return {
+    status: 'failed',
+    progress: 0,
+    error: record.error_code
+      ? {
+          code: record.error_code,
+          message: record.error_message ?? '',
+          ...(record.error_class ? { class: record.error_class } : {}),
+        }
+      : null,
+    finished_at: null,
+  };
+}
