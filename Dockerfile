@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
 # PhishNet: one image for every role; the command picks it.
-#   docker run IMAGE                                   start: API, scheduler and PHISHNET_WORKERS workers
+#   docker run IMAGE                                   start: API, scheduler and the worker supervisor
 #   docker run IMAGE api | scheduler
 #   docker run IMAGE worker --queues realtime --concurrency 4
 # The image carries no redis-server: set REDIS_URL. See docs/production.md.
@@ -16,9 +16,8 @@ COPY package.json package-lock.json ./
 # No scripts yet: `prepare` builds, and the source is not here yet.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-# What `prepare` runs, then the web app where the project has one (its script may be absent).
+# What `prepare` runs: the server (tsc) and the web app (vite) into dist/.
 RUN npm run build \
- && npm run build:web --if-present \
  && rm -rf dist/bench dist/scripts dist/test \
  && npm prune --omit=dev --no-audit --no-fund
 
