@@ -5,7 +5,9 @@ import { intelCommand } from './commands/intel.ts';
 import { scanCommand } from './commands/scan.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
 import { startCommand } from './commands/start.ts';
+import { tokenCommand } from './commands/token.ts';
 import { workerCommand } from './commands/worker.ts';
+import { applySecretFiles } from './secret-files.ts';
 
 const USAGE = `usage: phishnet <command> [options]
 
@@ -19,6 +21,8 @@ commands:
                              analyse emails locally, without Redis (exit 0 clean, 1 suspicious or worse)
   intel load FILE --format F [--source NAME] | intel stats
                              threat-feed indicators
+  token --sub USER --role analyst|admin [--ttl 8h]
+                             print a bearer token signed with PHISHNET_JWT_SECRET
 `;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -28,6 +32,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   scheduler: schedulerCommand,
   scan: scanCommand,
   intel: intelCommand,
+  token: tokenCommand,
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -42,6 +47,8 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // Secrets given as files (PHISHNET_JWT_SECRET_FILE, REDIS_PASSWORD_FILE, …) become values once, here.
+  applySecretFiles(process.env);
   await command(rest);
 }
 
