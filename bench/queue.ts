@@ -4,13 +4,14 @@
  * (c) PhishNet's overhead against bare BullMQ with a no-op task, (d) urgent
  * single scans while a low-priority flood is queued, (e) RSS at rest and under load.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { buildApp } from '../src/api/app.ts';
+import { mintToken } from '../src/api/auth/tokens.ts';
 import { loadConfig, type Config } from '../src/config/config.ts';
 import type { AnalysisResult } from '../src/contracts/analysis-result.ts';
 import { openJobs, prepareJob, type OpenJobs } from '../src/jobs/jobs.ts';
@@ -24,7 +25,14 @@ const FLOOD_JOBS = Number(process.env.BENCH_FLOOD_JOBS ?? 10_000);
 const URGENT_JOBS = 50;
 const NOOP_JOBS = 5_000;
 /** Completed jobs are counted from BullMQ's completed set, so none may be trimmed meanwhile. */
-const KEEP_ALL = { PHISHNET_KEEP_COMPLETED: '1000000', PHISHNET_LOG_LEVEL: 'silent' };
+const KEEP_ALL = {
+  PHISHNET_KEEP_COMPLETED: '1000000',
+  PHISHNET_LOG_LEVEL: 'silent',
+  // The API authenticates every request; the bench is one user far above any sane rate limit.
+  PHISHNET_JWT_SECRET: randomBytes(32).toString('hex'),
+  PHISHNET_RATE_LIMIT_SUBMIT_EMAILS: '100000000',
+  PHISHNET_RATE_LIMIT_REQUESTS: '100000000',
+};
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -68,6 +76,14 @@ async function withApi<T>(
   const jobs = await openJobs(config, redisUrl);
   const events = createQueueEvents({ url: redisUrl }, config.prefix);
   const app = await buildApp(config, { jobs, events, logger: createLogger({ level: 'silent' }) });
+  const token = await mintToken({
+    secret: KEEP_ALL.PHISHNET_JWT_SECRET,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    sub: 'bench',
+    role: 'admin',
+    ttlSeconds: 86_400,
+  });
   const email = Buffer.from(
     'From: PayPal <service@paypa1-secure.com>\r\nSubject: Verify your account\r\nContent-Type: text/html\r\n\r\n' +
       '<p>Your account is limited. Verify within 24 hours.</p><a href="http://198.51.100.7/login">https://www.paypal.com/signin</a>',
@@ -79,6 +95,7 @@ async function withApi<T>(
       const response = await app.inject({
         method: 'POST',
         url: '/api/v1/analysis/submit-bulk',
+        headers: { authorization: `Bearer ${token}` },
         payload: { emails, analysis_type: 'quick', priority },
       });
       if (response.statusCode !== 202)
@@ -185,6 +202,7 @@ export const queueSection: BenchSection = {
             sender: 'a@example.com',
             analysisType: 'quick',
             priority: 'urgent',
+            owner: 'bench',
           });
           submittedAt.set(payload.job_id, at);
           await jobs.queues.realtime.add(payload.task, payload, options);

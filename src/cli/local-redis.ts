@@ -28,10 +28,13 @@ export async function resolveRedis(
 ): Promise<ResolvedRedis> {
   const none = (): Promise<void> => Promise.resolve();
   if (config.redisUrl) {
-    if (!(await answers(config.redisUrl))) {
+    const problem = await pingRedis(config.redisUrl);
+    if (problem !== null) {
       throw new AppError(
         'REDIS_NOT_AVAILABLE',
-        `no Redis answers at REDIS_URL (${redact(config.redisUrl)})`,
+        /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(problem)
+          ? `Redis at REDIS_URL (${redact(config.redisUrl)}) refused the credentials: ${problem}`
+          : `no Redis answers at REDIS_URL (${redact(config.redisUrl)}): ${problem}`,
       );
     }
     return { url: config.redisUrl, origin: 'REDIS_URL', stop: none };
@@ -42,19 +45,28 @@ export async function resolveRedis(
 
 /** Whether a Redis answers PING at `url`, within a short connect timeout. */
 export async function answers(url: string): Promise<boolean> {
+  return (await pingRedis(url)) === null;
+}
+
+/** Null when a Redis answers PING at `url`; else why not (a refused password names itself). */
+export async function pingRedis(url: string): Promise<string | null> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: PING_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  // A refused AUTH arrives as an 'error' event; the command itself only sees the closed connection.
+  const reported: string[] = [];
+  client.on('error', (err: Error) => {
+    reported.push(err.message);
+  });
   try {
     await client.connect();
     await client.ping();
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (err) {
+    return reported[0] ?? (err instanceof Error ? err.message : String(err));
   } finally {
     client.disconnect();
   }

@@ -7,7 +7,9 @@ import { scanCommand } from './commands/scan.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
 import { startCommand } from './commands/start.ts';
 import { supervisorCommand } from './commands/supervisor.ts';
+import { tokenCommand } from './commands/token.ts';
 import { workerCommand } from './commands/worker.ts';
+import { applySecretFiles } from './secret-files.ts';
 
 const USAGE = `usage: phishnet <command> [options]
 
@@ -25,6 +27,8 @@ commands:
                              threat-feed indicators
   healthcheck [--role api|start|worker|scheduler]
                              exit 0 when this container's PhishNet process is healthy (for probes)
+  token --sub USER --role analyst|admin [--ttl 8h]
+                             print a bearer token signed with PHISHNET_JWT_SECRET
 `;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -36,6 +40,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   scan: scanCommand,
   intel: intelCommand,
   healthcheck: healthcheckCommand,
+  token: tokenCommand,
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -50,6 +55,8 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // Secrets given as files (PHISHNET_JWT_SECRET_FILE, REDIS_PASSWORD_FILE, …) become values once, here.
+  applySecretFiles(process.env);
   await command(rest);
 }
 

@@ -19,15 +19,26 @@ export async function serveApi(
       throw err;
     },
   );
-  if (warning) logger.warn(`${warning} (PHISHNET_ALLOW_EVICTION is set)`);
+  if (warning) logger.warn(warning);
   const events = createQueueEvents({ url: redisUrl }, config.prefix);
-  const app = await buildApp(config, { jobs, events, logger });
-  const address = await app.listen({ port: config.http.port, host: config.http.host });
+  let app: FastifyInstance | undefined;
+  let address: string;
+  try {
+    app = await buildApp(config, { jobs, events, logger });
+    address = await app.listen({ port: config.http.port, host: config.http.host });
+  } catch (err) {
+    // Nothing may keep the process alive after a failed start (bad auth settings, port taken).
+    await app?.close();
+    await closeQueueEvents(events);
+    await jobs.close();
+    throw err;
+  }
+  const started = app;
   return {
-    app,
+    app: started,
     url: address,
     async close() {
-      await app.close();
+      await started.close();
       await closeQueueEvents(events);
       await jobs.close();
     },

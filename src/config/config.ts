@@ -22,7 +22,32 @@ export interface Config {
   readonly logLevel: string;
   readonly allowEviction: boolean;
   readonly redisDataDir: string;
-  readonly limits: { readonly maxEmailBytes: number; readonly bulkMaxEmails: number };
+  readonly limits: {
+    readonly maxEmailBytes: number;
+    readonly bulkMaxEmails: number;
+    readonly maxJsonBodyBytes: number;
+    readonly maxBulkBodyBytes: number;
+    readonly maxHeaderFields: number;
+    readonly maxHeaderBytes: number;
+    readonly maxMimeDepth: number;
+    readonly maxAttachments: number;
+  };
+  readonly auth: {
+    /** PHISHNET_AUTH_DISABLED: every request is an admin. */
+    readonly disabled: boolean;
+    /** HS256 secret; undefined when tokens come only from a JWKS. */
+    readonly jwtSecret: string | undefined;
+    readonly jwksUrl: string | undefined;
+    readonly issuer: string;
+    readonly audience: string;
+  };
+  readonly rateLimits: {
+    readonly windowMs: number;
+    readonly submitEmails: number;
+    readonly requests: number;
+    readonly wsMessagesPerSecond: number;
+  };
+  readonly cors: { readonly origins: readonly string[] };
   readonly retention: {
     readonly resultTtlMs: number;
     readonly keepCompleted: number;
@@ -77,23 +102,38 @@ export interface Config {
   };
 }
 
+/** Secrets that may come from files; `src/cli/secret-files.ts` reads them before config is loaded. */
+export const SECRET_FILE_VARIABLES = {
+  PHISHNET_JWT_SECRET_FILE: 'PHISHNET_JWT_SECRET',
+  REDIS_PASSWORD_FILE: 'REDIS_PASSWORD',
+  PHISHNET_METRICS_TOKEN_FILE: 'PHISHNET_METRICS_TOKEN',
+} as const;
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset", as they do in most shells and .env files.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
-    );
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  for (const [fileVariable, variable] of Object.entries(SECRET_FILE_VARIABLES)) {
+    // The CLI replaces each *_FILE by the value it holds; one still here was never read.
+    if (present[fileVariable] !== undefined) {
+      problems.push(
+        `${fileVariable}: only the phishnet command reads secret files; give ${variable} itself here`,
+      );
+    }
+  }
+  if (!parsed.success || problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, {
       details: problems,
     });
   }
   const e = parsed.data;
-  const problems = crossFieldProblems(e, present);
-  if (problems.length > 0) {
-    throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, {
-      details: problems,
+  const crossField = crossFieldProblems(e, present);
+  if (crossField.length > 0) {
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${crossField.join('; ')}`, {
+      details: crossField,
     });
   }
   const thresholds = {
@@ -102,7 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     malicious: e.PHISHNET_VERDICT_MALICIOUS,
   };
   return deepFreeze({
-    redisUrl: e.REDIS_URL,
+    redisUrl: redisUrlWithPassword(e.REDIS_URL, e.REDIS_PASSWORD),
     http: { port: e.PORT, host: e.HOST },
     prefix: e.PHISHNET_PREFIX,
     logLevel: e.PHISHNET_LOG_LEVEL,
@@ -111,7 +151,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     limits: {
       maxEmailBytes: e.PHISHNET_MAX_EMAIL_BYTES,
       bulkMaxEmails: e.PHISHNET_BULK_MAX_EMAILS,
+      maxJsonBodyBytes: e.PHISHNET_MAX_JSON_BODY_BYTES,
+      maxBulkBodyBytes: e.PHISHNET_MAX_BULK_BODY_BYTES,
+      maxHeaderFields: e.PHISHNET_MAX_HEADER_FIELDS,
+      maxHeaderBytes: e.PHISHNET_MAX_HEADER_BYTES,
+      maxMimeDepth: e.PHISHNET_MAX_MIME_DEPTH,
+      maxAttachments: e.PHISHNET_MAX_ATTACHMENTS,
     },
+    auth: {
+      disabled: e.PHISHNET_AUTH_DISABLED,
+      jwtSecret: e.PHISHNET_JWT_SECRET,
+      jwksUrl: e.PHISHNET_JWKS_URL,
+      issuer: e.PHISHNET_JWT_ISSUER,
+      audience: e.PHISHNET_JWT_AUDIENCE,
+    },
+    rateLimits: {
+      windowMs: e.PHISHNET_RATE_LIMIT_WINDOW_SECONDS * SECOND_MS,
+      submitEmails: e.PHISHNET_RATE_LIMIT_SUBMIT_EMAILS,
+      requests: e.PHISHNET_RATE_LIMIT_REQUESTS,
+      wsMessagesPerSecond: e.PHISHNET_WS_MAX_MESSAGES_PER_SECOND,
+    },
+    cors: { origins: e.PHISHNET_CORS_ORIGINS.map((origin) => new URL(origin).origin) },
     retention: {
       resultTtlMs: e.PHISHNET_RESULT_TTL_SECONDS * SECOND_MS,
       keepCompleted: e.PHISHNET_KEEP_COMPLETED,
@@ -187,10 +247,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** Rules that join several variables, each broken one as a line naming them. */
 function crossFieldProblems(e: Env, present: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  if (!(
-    e.PHISHNET_VERDICT_SUSPICIOUS < e.PHISHNET_VERDICT_PHISHING &&
-    e.PHISHNET_VERDICT_PHISHING < e.PHISHNET_VERDICT_MALICIOUS
-  )) {
+  if (e.PHISHNET_BULK_MAX_EMAILS > e.PHISHNET_RATE_LIMIT_SUBMIT_EMAILS) {
+    problems.push(
+      `PHISHNET_BULK_MAX_EMAILS (${e.PHISHNET_BULK_MAX_EMAILS}) is above PHISHNET_RATE_LIMIT_SUBMIT_EMAILS (${e.PHISHNET_RATE_LIMIT_SUBMIT_EMAILS}): a bulk that large could never be accepted`,
+    );
+  }
+  for (const origin of e.PHISHNET_CORS_ORIGINS) {
+    if (!isOrigin(origin)) {
+      problems.push(
+        `PHISHNET_CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path, no wildcard)`,
+      );
+    }
+  }
+  if (e.REDIS_PASSWORD !== undefined) {
+    if (e.REDIS_URL === undefined) {
+      problems.push('REDIS_PASSWORD: needs REDIS_URL, the Redis it is for');
+    } else if (new URL(e.REDIS_URL).password !== '') {
+      problems.push('REDIS_PASSWORD: REDIS_URL has a password already; give it in one place');
+    }
+  }
+  const thresholds = [
+    e.PHISHNET_VERDICT_SUSPICIOUS,
+    e.PHISHNET_VERDICT_PHISHING,
+    e.PHISHNET_VERDICT_MALICIOUS,
+  ] as const;
+  if (!(thresholds[0] < thresholds[1] && thresholds[1] < thresholds[2])) {
     problems.push(
       'PHISHNET_VERDICT_SUSPICIOUS < PHISHNET_VERDICT_PHISHING < PHISHNET_VERDICT_MALICIOUS must hold',
     );
@@ -212,6 +293,26 @@ function crossFieldProblems(e: Env, present: Record<string, string | undefined>)
     );
   }
   return problems;
+}
+
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.origin === value.replace(/\/$/, '') &&
+    !value.includes('*')
+  );
+}
+
+function redisUrlWithPassword(
+  url: string | undefined,
+  password: string | undefined,
+): string | undefined {
+  if (url === undefined || password === undefined) return url;
+  const withPassword = new URL(url);
+  withPassword.password = encodeURIComponent(password);
+  return withPassword.href;
 }
 
 /** Variable name → default (as text) and description, for `.env.example` and docs. */

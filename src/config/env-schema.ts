@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { FEED_FORMATS, feedFormatSchema } from '../contracts/intel.ts';
 import { MAX_WORKERS_LIMIT } from '../contracts/workers.ts';
+import { DEFAULT_MIME_LIMITS } from '../lib/mime-scan.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const csv = z.string().transform((value) =>
@@ -20,6 +21,18 @@ export const envSchema = z.object({
     .optional()
     .describe(
       'Redis to use. Unset: redis://127.0.0.1:6379 if it answers, else a local redis-server is started.',
+    ),
+  REDIS_PASSWORD: z
+    .string()
+    .optional()
+    .describe(
+      'Password for REDIS_URL, when it is not in the URL (with an ACL user, put the user in the URL: redis://user@host).',
+    ),
+  REDIS_PASSWORD_FILE: z
+    .string()
+    .optional()
+    .describe(
+      'A file holding REDIS_PASSWORD (read by the phishnet command at start), e.g. a mounted secret.',
     ),
   PORT: int(1, 65_535).default(8000).describe('HTTP port of the API.'),
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface the API binds to.'),
@@ -123,6 +136,88 @@ export const envSchema = z.object({
     .min(16, 'at least 16 characters')
     .optional()
     .describe('When set, /metrics requires `Authorization: Bearer <token>` (401 otherwise).'),
+  PHISHNET_METRICS_TOKEN_FILE: z
+    .string()
+    .optional()
+    .describe('A file holding PHISHNET_METRICS_TOKEN (read by the phishnet command at start).'),
+  PHISHNET_JWT_SECRET: z
+    .string()
+    .min(32, 'at least 32 characters')
+    .optional()
+    .describe(
+      'Shared secret that signs and checks HS256 bearer tokens (`phishnet token` mints them). Unset, and no JWKS URL: `phishnet start` makes one for the session; `phishnet api` refuses to start.',
+    ),
+  PHISHNET_JWT_SECRET_FILE: z
+    .string()
+    .optional()
+    .describe(
+      'A file holding PHISHNET_JWT_SECRET (read by the phishnet command at start), e.g. a mounted secret.',
+    ),
+  PHISHNET_JWKS_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      "An identity provider's JWKS URL: RS256 and ES256 tokens are checked against its keys (fetched and cached).",
+    ),
+  PHISHNET_JWT_ISSUER: z
+    .string()
+    .min(1)
+    .default('phishnet')
+    .describe('The `iss` every token must carry.'),
+  PHISHNET_JWT_AUDIENCE: z
+    .string()
+    .min(1)
+    .default('phishnet')
+    .describe('The `aud` every token must carry.'),
+  PHISHNET_AUTH_DISABLED: z
+    .stringbool()
+    .default(false)
+    .describe(
+      'Turns authentication off: every request acts as an admin. For a closed lab only; logged at warn on every start.',
+    ),
+  PHISHNET_CORS_ORIGINS: csv
+    .default([])
+    .describe(
+      'Comma-separated origins (https://app.example.com) whose browser pages may call the API and open WebSockets; none by default.',
+    ),
+  PHISHNET_RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400)
+    .default(60)
+    .describe('The window of the per-user rate limits, in seconds.'),
+  PHISHNET_RATE_LIMIT_SUBMIT_EMAILS: int(1, 100_000_000)
+    .default(10_000)
+    .describe(
+      'Emails one user may submit per window (a bulk request counts each email); more is a 429 with Retry-After.',
+    ),
+  PHISHNET_RATE_LIMIT_REQUESTS: int(1, 100_000_000)
+    .default(1_200)
+    .describe('Other API requests (and WebSocket connections) one user may make per window.'),
+  PHISHNET_WS_MAX_MESSAGES_PER_SECOND: int(1, 10_000)
+    .default(10)
+    .describe('Messages a WebSocket client may send per second; more closes the connection.'),
+  PHISHNET_MAX_JSON_BODY_BYTES: int(1_024, 1_073_741_824)
+    .default(1024 * 1024)
+    .describe(
+      'Largest request body of routes that take no email (a submission may carry one email of PHISHNET_MAX_EMAIL_BYTES).',
+    ),
+  PHISHNET_MAX_BULK_BODY_BYTES: int(1_024, 4_294_967_296)
+    .default(256 * 1024 * 1024)
+    .describe(
+      'Largest body of a bulk submission; each email in it is still held to its own limit.',
+    ),
+  PHISHNET_MAX_HEADER_FIELDS: int(1, 1_000_000)
+    .default(DEFAULT_MIME_LIMITS.maxHeaderFields)
+    .describe(
+      'Most header fields in one header block (the message, or a MIME part) of a submitted email.',
+    ),
+  PHISHNET_MAX_HEADER_BYTES: int(1_024, 64 * 1024 * 1024)
+    .default(DEFAULT_MIME_LIMITS.maxHeaderBytes)
+    .describe('Largest header block (the message, or a MIME part) of a submitted email, in bytes.'),
+  PHISHNET_MAX_MIME_DEPTH: int(1, 1_000)
+    .default(DEFAULT_MIME_LIMITS.maxMimeDepth)
+    .describe('Deepest nesting of MIME parts in a submitted email.'),
+  PHISHNET_MAX_ATTACHMENTS: int(0, 100_000)
+    .default(DEFAULT_MIME_LIMITS.maxAttachments)
+    .describe('Most attachments in a submitted email.'),
   PHISHNET_BRAND_DOMAINS: csv
     .optional()
     .describe(

@@ -110,6 +110,43 @@ export const ERROR_CODES = {
     status: 401,
     description: '/metrics needs `Authorization: Bearer <PHISHNET_METRICS_TOKEN>`.',
   },
+  API_UNAUTHORIZED: {
+    status: 401,
+    description:
+      'No valid bearer token: it is missing, malformed, expired, wrongly signed, for another issuer or audience, or uses an algorithm that is not allowed.',
+  },
+  API_FORBIDDEN: {
+    status: 403,
+    description: 'The token is valid but its role may not do this (an analyst on an admin route).',
+  },
+  API_CROSS_SITE_REFUSED: {
+    status: 403,
+    description:
+      'A cookie-authenticated change from another site, or a WebSocket from an Origin that is not allowed (PHISHNET_CORS_ORIGINS).',
+  },
+  API_AUTH_UNAVAILABLE: {
+    status: 503,
+    description:
+      'The signing keys at PHISHNET_JWKS_URL could not be fetched, so no token can be checked.',
+  },
+  API_RATE_LIMITED: {
+    status: 429,
+    description:
+      'Too many requests or submitted emails for this user in the current window; `Retry-After` says when to try again.',
+  },
+  API_EMAIL_HEADER_LIMIT: {
+    status: 400,
+    description:
+      'The email has more header fields than PHISHNET_MAX_HEADER_FIELDS, or a header section longer than PHISHNET_MAX_HEADER_BYTES.',
+  },
+  API_EMAIL_MIME_TOO_DEEP: {
+    status: 400,
+    description: 'The email nests MIME parts deeper than PHISHNET_MAX_MIME_DEPTH.',
+  },
+  API_EMAIL_TOO_MANY_ATTACHMENTS: {
+    status: 400,
+    description: 'The email has more attachments than PHISHNET_MAX_ATTACHMENTS.',
+  },
   TASK_FAILED: {
     status: 500,
     description: 'The task failed with an unexpected error; the message says what it was.',

@@ -1,10 +1,10 @@
 /** The engine's defaults in one visible place, units in the names. */
 import { ANALYZERS } from '../contracts/analysis-result.ts';
+import { DEFAULT_MIME_LIMITS } from '../lib/mime-scan.ts';
 import { DEFAULT_BRAND_DOMAINS } from './brands.ts';
 import type { EngineOptions } from './types.ts';
 
-const KIB = 1024;
-const MIB = 1024 * KIB;
+const MIB = 1024 * 1024;
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = Object.freeze({
   analyzers: ANALYZERS,
@@ -13,9 +13,10 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = Object.freeze({
   thresholds: Object.freeze({ suspicious: 30, phishing: 60, malicious: 85 }),
   limits: Object.freeze({
     maxBytes: 25 * MIB,
-    maxHeaderBytes: 256 * KIB,
-    maxMimeDepth: 50,
-    maxAttachments: 100,
+    // The API refuses mail beyond these at submission (src/lib/mime-scan.ts), with the same numbers.
+    maxHeaderBytes: DEFAULT_MIME_LIMITS.maxHeaderBytes,
+    maxMimeDepth: DEFAULT_MIME_LIMITS.maxMimeDepth,
+    maxAttachments: DEFAULT_MIME_LIMITS.maxAttachments,
   }),
 });
 

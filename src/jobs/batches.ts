@@ -18,9 +18,11 @@ import { keys } from './keys.ts';
 const PREPARE_CHUNK = 250;
 
 export interface BulkSubmission {
-  emails: Omit<Submission, 'analysisType' | 'priority'>[];
+  emails: Omit<Submission, 'analysisType' | 'priority' | 'owner'>[];
   analysisType: AnalysisType;
   priority: Priority;
+  /** The `sub` of the submitter, owner of the batch and of each of its jobs. */
+  owner: string;
 }
 
 /**
@@ -42,7 +44,12 @@ export async function submitBulk(
           chunk.map((email) =>
             prepareJob(
               deps,
-              { ...email, analysisType: bulk.analysisType, priority: bulk.priority },
+              {
+                ...email,
+                analysisType: bulk.analysisType,
+                priority: bulk.priority,
+                owner: bulk.owner,
+              },
               batchId,
             ),
           ),
@@ -59,6 +66,7 @@ export async function submitBulk(
       .hset(batchKey, {
         total: ids.length,
         analysis_type: bulk.analysisType,
+        owner: bulk.owner,
         created_at: new Date(createdMs).toISOString(),
       })
       .rpush(jobsKey, ...ids)
@@ -85,6 +93,18 @@ export async function submitBulk(
       status_url: `/api/v1/analysis/batch/${batchId}`,
       websocket_url: `/ws/batches/${batchId}`,
     };
+  });
+}
+
+/** Who submitted a batch; null when there is no such batch (or it has expired). */
+export async function readBatchOwner(deps: RecordDeps, batchId: string): Promise<string | null> {
+  return withRedis(async () => {
+    const [total, owner] = await deps.redis.hmget(
+      keys(deps.prefix).batch(batchId),
+      'total',
+      'owner',
+    );
+    return total === null ? null : (owner ?? '');
   });
 }
 

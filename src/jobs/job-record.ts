@@ -27,6 +27,8 @@ const jobRecordSchema = z.object({
     return parsed.data ?? z.NEVER;
   }),
   submitted_at: z.string(),
+  /** The `sub` of whoever submitted it; records from before owners were kept have none. */
+  owner: z.string().optional(),
   error_code: z.string().optional(),
   error_message: z.string().optional(),
   error_class: failureClassSchema.optional(),
@@ -53,6 +55,7 @@ export async function writeJobRecord(
   deps: RecordDeps,
   payload: TaskPayload,
   ttlMs: number,
+  owner: string,
 ): Promise<void> {
   const k = keys(deps.prefix);
   const key = k.job(payload.job_id);
@@ -65,6 +68,7 @@ export async function writeJobRecord(
       analysis_type: payload.analysis_type,
       routing: JSON.stringify(payload.routing),
       submitted_at: payload.submitted_at,
+      owner,
       // Left out when empty, so the verdict can fill them in from the parsed message.
       ...(payload.input.subject ? { subject: payload.input.subject } : {}),
       ...(payload.input.sender ? { sender: payload.input.sender } : {}),
@@ -102,6 +106,13 @@ export async function readJobRecord(deps: RecordDeps, jobId: string): Promise<Jo
   const fields = await deps.redis.hgetall(keys(deps.prefix).job(jobId));
   const parsed = jobRecordSchema.safeParse(fields);
   return parsed.success ? parsed.data : null;
+}
+
+/** Who submitted a job; null when there is no such job (or it has expired). */
+export async function readJobOwner(deps: RecordDeps, jobId: string): Promise<string | null> {
+  const [lane, owner] = await deps.redis.hmget(keys(deps.prefix).job(jobId), 'lane', 'owner');
+  // A record without an owner predates ownership: only admins see it.
+  return lane === null ? null : (owner ?? '');
 }
 
 /**

@@ -43,6 +43,8 @@ export interface Submission {
   sender: string;
   analysisType: AnalysisType;
   priority: Priority;
+  /** The `sub` of the submitter: only they (and admins) see the job. */
+  owner: string;
 }
 
 interface PreparedJob {
@@ -76,7 +78,7 @@ export async function prepareJob(
     submitted_at: new Date().toISOString(),
     ...(batchId === undefined ? {} : { batch_id: batchId }),
   };
-  await writeJobRecord(deps, payload, deps.retention.resultTtlMs);
+  await writeJobRecord(deps, payload, deps.retention.resultTtlMs, submission.owner);
   return {
     payload,
     options: {

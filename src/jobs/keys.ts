@@ -3,7 +3,7 @@ export function keys(prefix: string) {
   return {
     /** STRING, gzip of a raw email, by sha256; expires with the results. */
     blob: (sha256: string) => `${prefix}:blob:${sha256}`,
-    /** HASH per job: lane, task, analysis type, last error; expires with the results. */
+    /** HASH per job: lane, task, analysis type, owner, last error; expires with the results. */
     job: (jobId: string) => `${prefix}:job:${jobId}`,
     /** ZSET of top-level job ids scored by submission time (ms), for search; pruned past retention. */
     jobIndex: () => `${prefix}:jobs:by-time`,
@@ -11,7 +11,7 @@ export function keys(prefix: string) {
     flowDone: (jobId: string) => `${prefix}:job:${jobId}:done`,
     /** STRING, short-lived: whoever sets it first takes that dead letter (replay, clear). */
     dlqClaim: (taskId: string) => `${prefix}:dlq:claim:${taskId}`,
-    /** HASH per bulk submission: total, analysis type, created_at, and counters `completed`, `failed`, `verdict:{v}`. */
+    /** HASH per bulk submission: total, analysis type, owner, created_at, and counters `completed`, `failed`, `verdict:{v}`. */
     batch: (batchId: string) => `${prefix}:batch:${batchId}`,
     /** ZSET of batch ids scored by creation time (ms), for listing; pruned past retention. */
     batchIndex: () => `${prefix}:batches:by-time`,
@@ -37,6 +37,12 @@ export function keys(prefix: string) {
     statsMinute: (epochMinute: number) => `${prefix}:stats:minute:${epochMinute}`,
     /** HASH, the same counters per hour (epoch hour), so a 24 h sum reads ~25 hashes; 26 h TTL. */
     statsHour: (epochHour: number) => `${prefix}:stats:hour:${epochHour}`,
+    /** STRING, JSON principal of a WebSocket ticket, by the ticket's sha256; GETDEL on use, 30 s TTL. */
+    wsTicket: (sha256: string) => `${prefix}:auth:ws-ticket:${sha256}`,
+    /** STRING, JSON principal of a dashboard session cookie, by the cookie's sha256; TTL = the session. */
+    session: (sha256: string) => `${prefix}:auth:session:${sha256}`,
+    /** Prefix of the per-user rate-limit counters (rate-limiter-flexible adds `:{sub}`); TTL = the window. */
+    rateLimit: (kind: 'submit' | 'api') => `${prefix}:ratelimit:${kind}`,
     /** HASH of all-time counters and duration buckets per task, for Prometheus counters. */
     statsTotals: () => `${prefix}:stats:totals`,
   };

@@ -50,10 +50,19 @@ export async function assertNoEviction(
   redis: Redis,
   allowEviction: boolean,
 ): Promise<string | null> {
-  const policy = await readEvictionPolicy(redis);
+  let policy: string;
+  try {
+    policy = await readEvictionPolicy(redis);
+  } catch (err) {
+    // An ACL user (or a managed Redis) may not run CONFIG: that is no reason to refuse to start.
+    if (err instanceof Error && /^NOPERM\b/.test(err.message)) {
+      return 'could not read Redis maxmemory-policy (this Redis user may not run CONFIG GET); make sure it is "noeviction", or jobs can be silently lost.';
+    }
+    throw err;
+  }
   if (policy === 'noeviction') return null;
   const warning = `Redis maxmemory-policy is "${policy}", not "noeviction": when Redis fills up it will silently delete queued jobs.`;
-  if (allowEviction) return warning;
+  if (allowEviction) return `${warning} (PHISHNET_ALLOW_EVICTION is set)`;
   throw new AppError(
     'REDIS_EVICTION_POLICY',
     `${warning} Run "CONFIG SET maxmemory-policy noeviction" on Redis, or set PHISHNET_ALLOW_EVICTION=true to accept the risk.`,

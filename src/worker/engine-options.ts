@@ -11,6 +11,12 @@ export function engineOptionsFor(config: Config, analyzers: readonly Analyzer[])
     brandDomains: config.engine.brandDomains ?? DEFAULT_ENGINE_OPTIONS.brandDomains,
     trustedReceivers: config.engine.trustedReceivers,
     thresholds: config.engine.thresholds,
-    limits: { ...DEFAULT_ENGINE_OPTIONS.limits, maxBytes: config.limits.maxEmailBytes },
+    // The limits the API checked at submission, so what it accepted the parser reads in full.
+    limits: {
+      maxBytes: config.limits.maxEmailBytes,
+      maxHeaderBytes: config.limits.maxHeaderBytes,
+      maxMimeDepth: config.limits.maxMimeDepth,
+      maxAttachments: config.limits.maxAttachments,
+    },
   };
 }

@@ -25,7 +25,7 @@ describe('the analysis API', () => {
   });
 
   it('accepts a submission with 202 and the seed fields', async () => {
-    const response = await stack.app.inject({
+    const response = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: PHISH,
@@ -42,12 +42,12 @@ describe('the analysis API', () => {
   });
 
   it('analyzes a quick submission on a worker and returns its verdict in the status', async () => {
-    const submitted = await stack.app.inject({
+    const submitted = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: PHISH,
     });
-    const status = await waitForJob(stack.app, submitted.json<{ job_id: string }>().job_id);
+    const status = await waitForJob(stack, submitted.json<{ job_id: string }>().job_id);
     expect(status).toMatchObject({
       status: 'completed',
       progress: 100,
@@ -62,7 +62,7 @@ describe('the analysis API', () => {
 
   it('accepts the raw message as base64 and as an .eml upload', async () => {
     const raw = fixture('benign-newsletter.eml');
-    const asBase64 = await stack.app.inject({
+    const asBase64 = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: { raw: raw.toString('base64'), analysis_type: 'quick' },
@@ -78,7 +78,7 @@ describe('the analysis API', () => {
       raw,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const uploaded = await stack.app.inject({
+    const uploaded = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
@@ -87,8 +87,8 @@ describe('the analysis API', () => {
     expect(uploaded.statusCode).toBe(202);
     expect(uploaded.json<{ routing: { priority: string } }>().routing.priority).toBe('high');
     const [first, second] = await Promise.all([
-      waitForJob(stack.app, asBase64.json<{ job_id: string }>().job_id),
-      waitForJob(stack.app, uploaded.json<{ job_id: string }>().job_id),
+      waitForJob(stack, asBase64.json<{ job_id: string }>().job_id),
+      waitForJob(stack, uploaded.json<{ job_id: string }>().job_id),
     ]);
     expect(first).toMatchObject({ status: 'completed', result: { verdict: 'clean' } });
     expect(second.result).toMatchObject({ verdict: 'clean' });
@@ -97,7 +97,7 @@ describe('the analysis API', () => {
   it('stores a resubmitted email once', async () => {
     const raw = fixture('benign-newsletter.eml').toString('base64');
     for (let i = 0; i < 2; i++) {
-      await stack.app.inject({
+      await stack.inject({
         method: 'POST',
         url: '/api/v1/analysis/submit',
         payload: { raw, analysis_type: 'quick' },
@@ -110,7 +110,7 @@ describe('the analysis API', () => {
   });
 
   it('runs a standard analysis as a full scan with the model', async () => {
-    const submitted = await stack.app.inject({
+    const submitted = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: { ...PHISH, analysis_type: 'standard' },
@@ -118,13 +118,13 @@ describe('the analysis API', () => {
     expect(submitted.json()).toMatchObject({
       routing: { lane: 'standard', task: 'full_email_scan' },
     });
-    const status = await waitForJob(stack.app, submitted.json<{ job_id: string }>().job_id);
+    const status = await waitForJob(stack, submitted.json<{ job_id: string }>().job_id);
     expect(status).toMatchObject({ status: 'completed', lane: 'standard' });
     expect((status.result as { analyzers: string[] }).analyzers).toContain('ml');
   });
 
   it('runs a comprehensive analysis as a flow whose parent merges its children', async () => {
-    const submitted = await stack.app.inject({
+    const submitted = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: {
@@ -136,7 +136,7 @@ describe('the analysis API', () => {
     expect(submitted.json()).toMatchObject({
       routing: { lane: 'heavy', task: 'comprehensive_analysis' },
     });
-    const status = await waitForJob(stack.app, jobId, 30_000);
+    const status = await waitForJob(stack, jobId, 30_000);
     expect(status).toMatchObject({ status: 'completed', progress: 100 });
     const result = status.result as { verdict: string; analyzers: string[] };
     expect(result.verdict).toBe('malicious');
@@ -164,7 +164,7 @@ describe('the analysis API', () => {
       'answers 400 naming the field for %s, and enqueues nothing',
       async (_name, payload, field) => {
         const before = await waitingCount(stack);
-        const response = await stack.app.inject({
+        const response = await stack.inject({
           method: 'POST',
           url: '/api/v1/analysis/submit',
           payload,
@@ -182,7 +182,7 @@ describe('the analysis API', () => {
     );
 
     it('answers 400 for malformed JSON', async () => {
-      const response = await stack.app.inject({
+      const response = await stack.inject({
         method: 'POST',
         url: '/api/v1/analysis/submit',
         headers: { 'content-type': 'application/json' },
@@ -194,14 +194,14 @@ describe('the analysis API', () => {
 
     it('answers 413 for an email over the limit, and 413 for a body over the limit', async () => {
       const big = `Subject: big\r\n\r\n${'a'.repeat(70_000)}`;
-      const email = await stack.app.inject({
+      const email = await stack.inject({
         method: 'POST',
         url: '/api/v1/analysis/submit',
         payload: { raw: big, analysis_type: 'quick' },
       });
       expect(email.statusCode).toBe(413);
       expect(email.json<{ error: { code: string } }>().error.code).toBe('API_EMAIL_TOO_LARGE');
-      const body = await stack.app.inject({
+      const body = await stack.inject({
         method: 'POST',
         url: '/api/v1/analysis/submit',
         payload: { raw: 'x'.repeat(2 * 1024 * 1024), analysis_type: 'quick' },
@@ -211,7 +211,7 @@ describe('the analysis API', () => {
     });
 
     it('answers 415 for a body that is neither JSON nor multipart', async () => {
-      const response = await stack.app.inject({
+      const response = await stack.inject({
         method: 'POST',
         url: '/api/v1/analysis/submit',
         headers: { 'content-type': 'text/plain' },
@@ -224,13 +224,13 @@ describe('the analysis API', () => {
     });
 
     it('answers 404 with a JSON error for an unknown job, and 400 for a malformed id', async () => {
-      const unknown = await stack.app.inject({
+      const unknown = await stack.inject({
         method: 'GET',
         url: '/api/v1/analysis/status/00000000-0000-4000-8000-000000000000',
       });
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json<{ error: { code: string } }>().error.code).toBe('API_JOB_NOT_FOUND');
-      const malformed = await stack.app.inject({
+      const malformed = await stack.inject({
         method: 'GET',
         url: '/api/v1/analysis/status/nope',
       });
@@ -240,21 +240,21 @@ describe('the analysis API', () => {
 
   describe('health and docs', () => {
     it('is alive and ready while Redis answers', async () => {
-      expect((await stack.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
-      expect((await stack.app.inject({ url: '/readyz' })).json()).toEqual({
+      expect((await stack.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+      expect((await stack.inject({ url: '/readyz' })).json()).toEqual({
         status: 'ready',
         redis: 'up',
       });
     });
 
     it('serves an OpenAPI document naming the routes and every error code', async () => {
-      const response = await stack.app.inject({ url: '/docs/json' });
+      const response = await stack.inject({ url: '/docs/json' });
       expect(response.statusCode).toBe(200);
       const text = response.body;
       expect(text).toContain('/api/v1/analysis/submit');
       expect(text).toContain('/api/v1/analysis/status/{job_id}');
       for (const code of Object.keys(ERROR_CODES)) expect(text).toContain(code);
-      expect((await stack.app.inject({ url: '/docs' })).statusCode).toBeLessThan(400);
+      expect((await stack.inject({ url: '/docs' })).statusCode).toBeLessThan(400);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { fixture, startTestStack, type TestStack } from '../helpers/stack.ts';
+import { bearerProtocols, fixture, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { until } from '../helpers/wait.ts';
 
 const phish = fixture('phish-paypal-ip-link.eml').toString('base64');
@@ -23,7 +23,7 @@ describe('bulk submission', () => {
 
   it('accepts 1,000 emails in one request, at low priority, and counts them to the end', async () => {
     const emails = Array.from({ length: 1_000 }, (_, i) => ({ raw: i % 2 === 0 ? phish : benign }));
-    const response = await stack.app.inject({
+    const response = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit-bulk',
       payload: { emails, analysis_type: 'quick' },
@@ -33,14 +33,14 @@ describe('bulk submission', () => {
     expect(body.total_jobs).toBe(1_000);
     expect(new Set(body.job_ids).size).toBe(1_000);
     const first = (
-      await stack.app.inject({ url: `/api/v1/analysis/status/${body.job_ids[0]!}` })
+      await stack.inject({ url: `/api/v1/analysis/status/${body.job_ids[0]!}` })
     ).json<unknown>();
     expect(first).toMatchObject({ routing: { priority: 'low', lane: 'realtime' } });
 
     const batch = await until(
       async () =>
         (
-          await stack.app.inject({
+          await stack.inject({
             url: `/api/v1/analysis/batch/${body.batch_id}?page=2&page_size=10`,
           })
         ).json<{
@@ -64,7 +64,7 @@ describe('bulk submission', () => {
 
   it('rejects the whole request when one email is bad, naming its index, and enqueues nothing', async () => {
     const before = await waiting();
-    const response = await stack.app.inject({
+    const response = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit-bulk',
       payload: {
@@ -81,7 +81,7 @@ describe('bulk submission', () => {
   });
 
   it('answers 413 above the configured count', async () => {
-    const response = await stack.app.inject({
+    const response = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit-bulk',
       payload: {
@@ -94,14 +94,14 @@ describe('bulk submission', () => {
   });
 
   it('answers 404 for an unknown batch', async () => {
-    const response = await stack.app.inject({
+    const response = await stack.inject({
       url: '/api/v1/analysis/batch/00000000-0000-4000-8000-000000000000',
     });
     expect(response.statusCode).toBe(404);
   });
 
   it('streams batch progress over /ws/batches/{id} until it completes', async () => {
-    const response = await stack.app.inject({
+    const response = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit-bulk',
       payload: {
@@ -113,7 +113,10 @@ describe('bulk submission', () => {
     const base = await stack.listen();
     const messages = await new Promise<{ type: string; progress: number }[]>((resolve, reject) => {
       const received: { type: string; progress: number }[] = [];
-      const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/batches/${batchId}`);
+      const socket = new WebSocket(
+        `${base.replace(/^http/, 'ws')}/ws/batches/${batchId}`,
+        bearerProtocols(stack.adminToken),
+      );
       socket.on('message', (data: Buffer) => {
         received.push(JSON.parse(data.toString()) as { type: string; progress: number });
       });

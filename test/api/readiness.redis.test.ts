@@ -15,7 +15,7 @@ describe('when Redis goes away and comes back', () => {
   });
 
   const submit = () =>
-    stack.app.inject({
+    stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: { content: 'hello', analysis_type: 'quick' },
@@ -23,7 +23,7 @@ describe('when Redis goes away and comes back', () => {
 
   it('says not ready and refuses submissions with 503 in bounded time', async () => {
     await redis.kill('SIGKILL');
-    const ready = await stack.app.inject({ url: '/readyz' });
+    const ready = await stack.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toEqual({ status: 'not_ready', redis: 'down' });
     const started = Date.now();
@@ -36,7 +36,7 @@ describe('when Redis goes away and comes back', () => {
   it('reconnects by itself and accepts submissions again', async () => {
     await redis.start();
     const deadline = Date.now() + 15_000;
-    while ((await stack.app.inject({ url: '/readyz' })).statusCode !== 200) {
+    while ((await stack.inject({ url: '/readyz' })).statusCode !== 200) {
       if (Date.now() > deadline) throw new Error('never ready again');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

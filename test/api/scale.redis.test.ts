@@ -46,7 +46,7 @@ function supervisorState(overrides: Partial<SupervisorState>): SupervisorState {
 describe('the scale endpoints', () => {
   let stack: TestStack;
   const post = async (payload: unknown): Promise<Answer> => {
-    const response = await stack.app.inject({
+    const response = await stack.inject({
       method: 'POST',
       url: '/api/v1/workers/scale',
       payload: payload as Record<string, unknown>,
@@ -54,7 +54,7 @@ describe('the scale endpoints', () => {
     return { statusCode: response.statusCode, body: response.json() };
   };
   const get = async (): Promise<Record<string, unknown>> => {
-    const response = await stack.app.inject({ url: '/api/v1/workers/scale' });
+    const response = await stack.inject({ url: '/api/v1/workers/scale' });
     expect(response.statusCode, response.body).toBe(200);
     return response.json();
   };
@@ -333,7 +333,7 @@ describe('in Kubernetes mode', () => {
   });
 
   it('answers 409: KEDA scales, and nothing changes', async () => {
-    const response = await stack.app.inject({
+    const response = await stack.inject({
       method: 'POST',
       url: '/api/v1/workers/scale',
       payload: { mode: 'fixed', workers: 4 },
@@ -343,7 +343,7 @@ describe('in Kubernetes mode', () => {
       error: { code: 'API_SCALING_EXTERNAL', message: expect.stringMatching(/KEDA/) as unknown },
     });
     expect(await stack.jobs.redis.get(keys(stack.config.prefix).scaleControl())).toBeNull();
-    const status = await stack.app.inject({ url: '/api/v1/workers/scale' });
+    const status = await stack.inject({ url: '/api/v1/workers/scale' });
     expect(status.json()).toMatchObject({
       orchestrator: 'kubernetes',
       mode: 'auto',

@@ -33,13 +33,13 @@ describe('searching jobs', () => {
   let verdictOfPaypal = '';
 
   const list = async (query = ''): Promise<JobList> => {
-    const response = await stack.app.inject({ url: `/api/v1/analysis/jobs${query}` });
+    const response = await stack.inject({ url: `/api/v1/analysis/jobs${query}` });
     expect(response.statusCode, response.body).toBe(200);
     return response.json<JobList>();
   };
 
   const submit = async (payload: Record<string, unknown>): Promise<string> => {
-    const response = await stack.app.inject({
+    const response = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: { analysis_type: 'quick', ...payload },
@@ -62,8 +62,8 @@ describe('searching jobs', () => {
       sender: 'alice@corp.example',
       content: 'Pizza on Friday?',
     });
-    for (const id of Object.values(ids)) await waitForJob(stack.app, id);
-    const status = (await stack.app.inject({ url: `/api/v1/analysis/status/${ids.paypal}` })).json<{
+    for (const id of Object.values(ids)) await waitForJob(stack, id);
+    const status = (await stack.inject({ url: `/api/v1/analysis/status/${ids.paypal}` })).json<{
       result: { verdict: string };
     }>();
     verdictOfPaypal = status.result.verdict;
@@ -98,7 +98,7 @@ describe('searching jobs', () => {
   it('filters by submission time', async () => {
     const all = (await list()).jobs;
     const paypalAt = (
-      await stack.app.inject({ url: `/api/v1/analysis/status/${ids.paypal}` })
+      await stack.inject({ url: `/api/v1/analysis/status/${ids.paypal}` })
     ).json<{ submitted_at: string }>().submitted_at;
     const after = await list(`?from=${encodeURIComponent(paypalAt)}`);
     expect(after.jobs.map((job) => job.job_id)).toEqual(all.slice(0, 2).map((job) => job.job_id));
@@ -125,7 +125,7 @@ describe('searching jobs', () => {
       '?limit=1000',
       '?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z',
     ]) {
-      const response = await stack.app.inject({ url: `/api/v1/analysis/jobs${query}` });
+      const response = await stack.inject({ url: `/api/v1/analysis/jobs${query}` });
       expect(response.statusCode, query).toBe(400);
       expect(response.json<{ error: { code: string } }>().error.code).toBe('API_REQUEST_INVALID');
     }
@@ -150,14 +150,14 @@ describe('searching jobs', () => {
   });
 
   it('shows the raw header section of a job, and 404 for an unknown one', async () => {
-    const response = await stack.app.inject({ url: `/api/v1/analysis/headers/${ids.paypal}` });
+    const response = await stack.inject({ url: `/api/v1/analysis/headers/${ids.paypal}` });
     expect(response.statusCode).toBe(200);
     const body = response.json<{ headers: string; truncated: boolean }>();
     expect(body.headers).toMatch(/^Return-Path: <bounce@mailer-srv7\.top>/);
     expect(body.headers).toContain('Subject: Your account has been limited - action required');
     expect(body.headers).not.toContain('Dear Customer');
     expect(body.truncated).toBe(false);
-    const missing = await stack.app.inject({
+    const missing = await stack.inject({
       url: '/api/v1/analysis/headers/00000000-0000-4000-8000-000000000000',
     });
     expect(missing.statusCode).toBe(404);
@@ -178,7 +178,7 @@ describe('listing batches', () => {
     const raw = fixture('benign-newsletter.eml').toString('base64');
     const batchIds: string[] = [];
     for (const size of [2, 3]) {
-      const response = await stack.app.inject({
+      const response = await stack.inject({
         method: 'POST',
         url: '/api/v1/analysis/submit-bulk',
         payload: { emails: Array.from({ length: size }, () => ({ raw })), analysis_type: 'quick' },
@@ -188,7 +188,7 @@ describe('listing batches', () => {
     }
     const listed = await until(
       async () =>
-        (await stack.app.inject({ url: '/api/v1/analysis/batches' })).json<{
+        (await stack.inject({ url: '/api/v1/analysis/batches' })).json<{
           batches: { batch_id: string; total_jobs: number; counts: { pending: number } }[];
           next_cursor: string | null;
         }>(),
@@ -199,13 +199,13 @@ describe('listing batches', () => {
       [batchIds[0], 2],
     ]);
     const jobs = (
-      await stack.app.inject({ url: `/api/v1/analysis/jobs?batch_id=${batchIds[0]!}` })
+      await stack.inject({ url: `/api/v1/analysis/jobs?batch_id=${batchIds[0]!}` })
     ).json<JobList>();
     expect(jobs.jobs).toHaveLength(2);
     expect(jobs.jobs.every((job) => job.batch_id === batchIds[0] && job.verdict === 'clean')).toBe(
       true,
     );
-    const page = (await stack.app.inject({ url: '/api/v1/analysis/batches?limit=1' })).json<{
+    const page = (await stack.inject({ url: '/api/v1/analysis/batches?limit=1' })).json<{
       batches: unknown[];
       next_cursor: string | null;
     }>();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertBuilt, runCli } from '../helpers/cli.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
+import { TEST_AUTH_ENV } from '../helpers/stack.ts';
 
 describe('phishnet start and its Redis', () => {
   const dirs: string[] = [];
@@ -25,7 +26,11 @@ describe('phishnet start and its Redis', () => {
   it('refuses a Redis that may evict jobs, unless told to accept the risk', async () => {
     const redis = await startRedisServer({ maxMemoryPolicy: 'allkeys-lru' });
     try {
-      const refused = runCli(['api'], { REDIS_URL: redis.url, PORT: String(await freePort()) });
+      const refused = runCli(['api'], {
+        REDIS_URL: redis.url,
+        PORT: String(await freePort()),
+        ...TEST_AUTH_ENV,
+      });
       expect(await refused.exited).toBe(1);
       expect(refused.stderr()).toMatch(
         /maxmemory-policy is "allkeys-lru".*PHISHNET_ALLOW_EVICTION/s,
@@ -35,6 +40,7 @@ describe('phishnet start and its Redis', () => {
         REDIS_URL: redis.url,
         PORT: String(await freePort()),
         PHISHNET_ALLOW_EVICTION: 'true',
+        ...TEST_AUTH_ENV,
       });
       await accepted.waitFor('PhishNet API listening on');
       accepted.child.kill('SIGTERM');

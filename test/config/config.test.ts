@@ -65,6 +65,73 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: security settings', () => {
+  it('has authentication on, CORS closed and limits set by default', () => {
+    const config = loadConfig({});
+    expect(config.auth).toEqual({
+      disabled: false,
+      jwtSecret: undefined,
+      jwksUrl: undefined,
+      issuer: 'phishnet',
+      audience: 'phishnet',
+    });
+    expect(config.cors.origins).toEqual([]);
+    expect(config.rateLimits).toEqual({
+      windowMs: 60_000,
+      submitEmails: 10_000,
+      requests: 1_200,
+      wsMessagesPerSecond: 10,
+    });
+    expect(config.limits).toMatchObject({
+      maxJsonBodyBytes: 1024 * 1024,
+      maxHeaderFields: 1_000,
+      maxHeaderBytes: 256 * 1024,
+      maxMimeDepth: 50,
+      maxAttachments: 100,
+    });
+  });
+
+  it('refuses a short JWT secret', () => {
+    expect(() => loadConfig({ PHISHNET_JWT_SECRET: 'too-short' })).toThrow(
+      /PHISHNET_JWT_SECRET: at least 32 characters/,
+    );
+  });
+
+  it('puts REDIS_PASSWORD into REDIS_URL, encoded, and refuses it twice or without a URL', () => {
+    expect(
+      loadConfig({ REDIS_URL: 'redis://phishnet@redis.internal:6379/2', REDIS_PASSWORD: 'p@ss:/#' })
+        .redisUrl,
+    ).toBe('redis://phishnet:p%40ss%3A%2F%23@redis.internal:6379/2');
+    expect(() =>
+      loadConfig({ REDIS_URL: 'redis://:a@redis.internal:6379', REDIS_PASSWORD: 'b' }),
+    ).toThrow(/REDIS_URL has a password already/);
+    expect(() => loadConfig({ REDIS_PASSWORD: 'b' })).toThrow(/needs REDIS_URL/);
+  });
+
+  it('refuses a *_FILE variable the CLI did not read', () => {
+    expect(() => loadConfig({ PHISHNET_JWT_SECRET_FILE: '/run/secrets/jwt' })).toThrow(
+      /PHISHNET_JWT_SECRET_FILE: only the phishnet command reads secret files/,
+    );
+  });
+
+  it('takes CORS origins as origins only', () => {
+    expect(
+      loadConfig({ PHISHNET_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).cors
+        .origins,
+    ).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    for (const bad of [
+      '*',
+      'https://app.example.com/path',
+      'app.example.com',
+      'https://*.example.com',
+    ]) {
+      expect(() => loadConfig({ PHISHNET_CORS_ORIGINS: bad }), bad).toThrow(
+        /PHISHNET_CORS_ORIGINS/,
+      );
+    }
+  });
+});
+
 describe('.env.example', () => {
   it('lists every variable with its default', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');

@@ -36,17 +36,10 @@ export function readYamlDocuments(path: string): Record<string, unknown>[] {
   });
 }
 
-/**
- * Variables other branches add to env-schema.ts, used here before they land:
- * PHISHNET_ORCHESTRATOR (scaling) and PHISHNET_JWT_SECRET (authentication).
- * Once the schema has them, delete them here: the test below says when.
- */
-export const PENDING_ENV: readonly string[] = ['PHISHNET_JWT_SECRET'];
-
 export const SCHEMA_ENV: readonly string[] = Object.keys(envSchema.shape);
 
 export function isKnownEnv(name: string): boolean {
-  return SCHEMA_ENV.includes(name) || PENDING_ENV.includes(name);
+  return SCHEMA_ENV.includes(name);
 }
 
 /** The `phishnet` commands, from the table in src/cli/main.ts (importing it would run it). */

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import WebSocket from 'ws';
 import { freePort } from '../helpers/redis-server.ts';
 import { assertBuilt, runCli, type RunningCli } from '../helpers/cli.ts';
-import { fixture } from '../helpers/stack.ts';
+import { bearerProtocols, fixture, TEST_AUTH_ENV, testToken } from '../helpers/stack.ts';
+
+let token = '';
 
 interface Message {
   type: string;
@@ -19,7 +21,10 @@ interface Message {
 function followJob(base: string, jobId: string): Promise<Message[]> {
   return new Promise((resolve, reject) => {
     const messages: Message[] = [];
-    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/jobs/${jobId}`);
+    const socket = new WebSocket(
+      `${base.replace(/^http/, 'ws')}/ws/jobs/${jobId}`,
+      bearerProtocols(token),
+    );
     const timer = setTimeout(() => {
       socket.close();
       reject(new Error(`no final message; got ${JSON.stringify(messages)}`));
@@ -54,7 +59,9 @@ describe('phishnet start, end to end', () => {
       PHISHNET_PREFIX: `e2e-${randomUUID()}`,
       PHISHNET_MIN_WORKERS: '1',
       PHISHNET_LOG_LEVEL: 'warn',
+      ...TEST_AUTH_ENV,
     });
+    token = await testToken('e2e-analyst', 'analyst');
     await cli.waitFor('PhishNet is running');
   });
 
@@ -66,7 +73,7 @@ describe('phishnet start, end to end', () => {
   async function submit(raw: Buffer): Promise<string> {
     const response = await fetch(`${base}/api/v1/analysis/submit`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
         raw: raw.toString('base64'),
         analysis_type: 'quick',
@@ -94,7 +101,11 @@ describe('phishnet start, end to end', () => {
     const final = messages.at(-1)!;
     expect(['phishing', 'malicious']).toContain(final.result?.verdict);
 
-    const status = (await (await fetch(`${base}/api/v1/analysis/status/${jobId}`)).json()) as {
+    const status = (await (
+      await fetch(`${base}/api/v1/analysis/status/${jobId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as {
       status: string;
       result: { verdict: string };
     };
@@ -115,12 +126,16 @@ describe('phishnet start, end to end', () => {
     expect(late.filter((m) => m.type !== 'pong').map((m) => m.type)).toEqual(['job_completed']);
   });
 
-  it('sends system status with queue depths on /ws/system', async () => {
+  it('sends system status with queue depths on /ws/system to an admin', async () => {
+    const admin = await testToken('e2e-admin', 'admin');
     const message = await new Promise<{
       type: string;
       data: { queue_depths: Record<string, number> };
     }>((resolve, reject) => {
-      const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/system`);
+      const socket = new WebSocket(
+        `${base.replace(/^http/, 'ws')}/ws/system`,
+        bearerProtocols(admin),
+      );
       socket.on('message', (data: Buffer) => {
         socket.close();
         resolve(JSON.parse(data.toString()) as never);

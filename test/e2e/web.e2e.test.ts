@@ -217,7 +217,7 @@ describe('the web app in Chromium', () => {
   });
 
   it('replays a dead letter from the dashboard', async () => {
-    const submitted = await stack.app.inject({
+    const submitted = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       headers: { authorization: `Bearer ${token}` },
@@ -233,7 +233,7 @@ describe('the web app in Chromium', () => {
     await until(
       async () =>
         (
-          await stack.app.inject({
+          await stack.inject({
             url: '/api/v1/workers/dlq',
             headers: { authorization: `Bearer ${token}` },
           })
@@ -254,7 +254,7 @@ describe('the web app in Chromium', () => {
     const status = await until(
       async () =>
         (
-          await stack.app.inject({
+          await stack.inject({
             url: `/api/v1/analysis/status/${jobId}`,
             headers: { authorization: `Bearer ${token}` },
           })

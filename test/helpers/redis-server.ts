@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { answers, freePort } from '../../src/cli/local-redis.ts';
 
 export { freePort };
@@ -22,6 +24,8 @@ export interface RedisServerOptions {
   appendFsync?: 'always' | 'everysec' | 'no';
   /** Addresses to listen on besides 127.0.0.1: a test host's veth, say (they must exist). */
   bind?: readonly string[];
+  /** TLS only (no plain port): the URL is `rediss://`; clients must trust `caFile`. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 export interface RedisServerHandle {
@@ -42,9 +46,24 @@ export async function startRedisServer(
 ): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'phishnet-redis-'));
+  const tls = options.tls;
   const args = [
-    '--port',
-    String(port),
+    ...(tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          tls.certFile,
+          '--tls-key-file',
+          tls.keyFile,
+          '--tls-ca-cert-file',
+          tls.caFile,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(port)]),
     '--bind',
     '127.0.0.1',
     ...(options.bind ?? []),
@@ -61,14 +80,15 @@ export async function startRedisServer(
     ...(options.password ? ['--requirepass', options.password] : []),
   ];
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  const url = `redis://${auth}127.0.0.1:${port}`;
+  const url = `${tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`;
+  const ca = tls ? readFileSync(tls.caFile) : undefined;
   let child: ChildProcess | null = null;
 
   const start = async (): Promise<void> => {
     const proc = spawn('redis-server', args, { stdio: 'ignore' });
     child = proc;
     proc.on('error', () => undefined);
-    await waitForPing(url);
+    await waitForPing(url, ca);
   };
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const proc = child;
@@ -97,9 +117,29 @@ export async function startRedisServer(
   };
 }
 
-async function waitForPing(url: string): Promise<void> {
+/** PING over TLS, trusting `ca`: `answers` only knows the system's CAs. */
+async function answersTls(url: string, ca: Buffer): Promise<boolean> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    tls: { ca },
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function waitForPing(url: string, ca?: Buffer): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (!(await answers(url))) {
+  while (!(await (ca ? answersTls(url, ca) : answers(url)))) {
     if (Date.now() > deadline) throw new Error(`redis-server did not answer at ${url}`);
     await sleep(25);
   }

@@ -33,7 +33,7 @@ describe('chaos: worker processes killed and Redis restarted under load', () => 
     let submitting = true;
     const submissions = (async () => {
       for (let i = 0; i < SUBMISSIONS; i++) {
-        const response = await rig.stack.app.inject({
+        const response = await rig.stack.inject({
           method: 'POST',
           url: '/api/v1/analysis/submit',
           payload: { raw: raws[i % raws.length], analysis_type: 'quick' },
@@ -92,7 +92,7 @@ describe('chaos: worker processes killed and Redis restarted under load', () => 
     expect(books.completions.size).toBe(completed.length);
     // A failed job says why, in its status, and is in the dead-letter queue or on its way.
     for (const id of failed) {
-      const status = (await rig.stack.app.inject({ url: `/api/v1/analysis/status/${id}` })).json<{
+      const status = (await rig.stack.inject({ url: `/api/v1/analysis/status/${id}` })).json<{
         status: string;
         error: { message: string } | null;
       }>();

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { runMonitoringJob } from '../../src/worker/monitoring.ts';
 import { PROCESSORS } from '../../src/worker/processors/index.ts';
 import type { TaskProcessor } from '../../src/worker/processors/types.ts';
-import { startTestStack, waitForJob, type TestStack } from '../helpers/stack.ts';
+import { bearerProtocols, startTestStack, waitForJob, type TestStack } from '../helpers/stack.ts';
 import { until } from '../helpers/wait.ts';
 
 const FAST_RETRIES = {
@@ -36,7 +36,7 @@ function flakyProvider(): { processor: TaskProcessor; recover(): void; calls(): 
 }
 
 async function submit(stack: TestStack, analysisType: string): Promise<string> {
-  const response = await stack.app.inject({
+  const response = await stack.inject({
     method: 'POST',
     url: '/api/v1/analysis/submit',
     payload: {
@@ -67,7 +67,7 @@ describe('when a job exhausts its retries', () => {
   });
 
   const dlq = async (query = '') =>
-    (await stack.app.inject({ url: `/api/v1/workers/dlq${query}` })).json<{
+    (await stack.inject({ url: `/api/v1/workers/dlq${query}` })).json<{
       entries: {
         task_id: string;
         error: { class: string; code: string };
@@ -80,7 +80,7 @@ describe('when a job exhausts its retries', () => {
     }>();
 
   it('retries an external failure by its policy, then moves it to the dead-letter queue', async () => {
-    const status = await waitForJob(stack.app, jobId);
+    const status = await waitForJob(stack, jobId);
     expect(status).toMatchObject({
       status: 'failed',
       attempts: 3,
@@ -102,7 +102,7 @@ describe('when a job exhausts its retries', () => {
     expect((await dlq('?class=external&lane=standard&task=full_email_scan')).total).toBe(1);
     expect((await dlq('?class=permanent')).total).toBe(0);
     expect((await dlq('?lane=heavy')).total).toBe(0);
-    const bad = await stack.app.inject({ url: '/api/v1/workers/dlq?class=sometimes' });
+    const bad = await stack.inject({ url: '/api/v1/workers/dlq?class=sometimes' });
     expect(bad.statusCode).toBe(400);
   });
 
@@ -110,13 +110,13 @@ describe('when a job exhausts its retries', () => {
     provider.recover();
     const [first, second] = await Promise.all(
       [1, 2].map(() =>
-        stack.app.inject({ method: 'POST', url: `/api/v1/workers/dlq/${jobId}/replay` }),
+        stack.inject({ method: 'POST', url: `/api/v1/workers/dlq/${jobId}/replay` }),
       ),
     );
     expect([first!.statusCode, second!.statusCode].sort()).toEqual([202, 404]);
     const status = await until(
       async () =>
-        (await stack.app.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<
+        (await stack.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<
           Record<string, unknown>
         >(),
       (s) => s.status === 'completed',
@@ -143,7 +143,7 @@ describe('while a job waits to be retried', () => {
     const jobId = await submit(stack, 'standard');
     const status = await until(
       async () =>
-        (await stack.app.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<{
+        (await stack.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<{
           attempts: number;
         }>(),
       (s) => s.attempts === 1,
@@ -174,31 +174,31 @@ describe('when a job fails permanently or is cleared', () => {
   it('does not retry a permanent failure, and clear and replay-all work by filter', async () => {
     const ids = [await submit(stack, 'quick'), await submit(stack, 'quick')];
     for (const id of ids) {
-      expect(await waitForJob(stack.app, id)).toMatchObject({
+      expect(await waitForJob(stack, id)).toMatchObject({
         status: 'failed',
         attempts: 1,
         error: { class: 'permanent' },
       });
     }
     const list = async () =>
-      (await stack.app.inject({ url: '/api/v1/workers/dlq' })).json<{ total: number }>();
+      (await stack.inject({ url: '/api/v1/workers/dlq' })).json<{ total: number }>();
     await until(list, (l) => l.total === 2);
-    const none = await stack.app.inject({
+    const none = await stack.inject({
       method: 'DELETE',
       url: '/api/v1/workers/dlq/clear?class=external',
     });
     expect(none.json()).toEqual({ count: 0 });
-    const replayed = await stack.app.inject({
+    const replayed = await stack.inject({
       method: 'POST',
       url: '/api/v1/workers/dlq/replay-all',
       payload: { class: 'permanent' },
     });
     expect(replayed.json()).toEqual({ count: 2 });
     await until(list, (l) => l.total === 2);
-    const cleared = await stack.app.inject({ method: 'DELETE', url: '/api/v1/workers/dlq/clear' });
+    const cleared = await stack.inject({ method: 'DELETE', url: '/api/v1/workers/dlq/clear' });
     expect(cleared.json()).toEqual({ count: 2 });
     expect((await list()).total).toBe(0);
-    const missing = await stack.app.inject({
+    const missing = await stack.inject({
       method: 'POST',
       url: `/api/v1/workers/dlq/${ids[0]!}/replay`,
     });
@@ -233,14 +233,14 @@ describe('cancellation and time limits', () => {
   it('aborts a running job wherever it runs, and its status says cancelled', async () => {
     const jobId = await submit(stack, 'quick');
     await until(() => Promise.resolve(started.includes(jobId)), Boolean);
-    const cancelled = await stack.app.inject({
+    const cancelled = await stack.inject({
       method: 'DELETE',
       url: `/api/v1/analysis/${jobId}`,
     });
     expect(cancelled.json()).toEqual({ job_id: jobId, status: 'cancelled', how: 'aborted' });
     const status = await until(
       async () =>
-        (await stack.app.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<
+        (await stack.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<
           Record<string, unknown>
         >(),
       (s) => s.status === 'cancelled',
@@ -248,18 +248,18 @@ describe('cancellation and time limits', () => {
     expect(status.error).toMatchObject({ code: 'TASK_CANCELLED' });
     // A cancelled job is not a dead letter.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await stack.app.inject({ url: '/api/v1/workers/dlq' })).json()).toMatchObject({
+    expect((await stack.inject({ url: '/api/v1/workers/dlq' })).json()).toMatchObject({
       total: 0,
     });
   });
 
   it('answers 409 for a finished job and 404 for an unknown one', async () => {
     const jobId = await submit(stack, 'standard');
-    expect(await waitForJob(stack.app, jobId)).toMatchObject({ status: 'completed' });
-    const finished = await stack.app.inject({ method: 'DELETE', url: `/api/v1/analysis/${jobId}` });
+    expect(await waitForJob(stack, jobId)).toMatchObject({ status: 'completed' });
+    const finished = await stack.inject({ method: 'DELETE', url: `/api/v1/analysis/${jobId}` });
     expect(finished.statusCode).toBe(409);
     expect(finished.json<{ error: { code: string } }>().error.code).toBe('API_JOB_FINISHED');
-    const unknown = await stack.app.inject({
+    const unknown = await stack.inject({
       method: 'DELETE',
       url: '/api/v1/analysis/00000000-0000-4000-8000-000000000000',
     });
@@ -270,7 +270,7 @@ describe('cancellation and time limits', () => {
     const jobId = await submit(stack, 'comprehensive');
     const list = await until(
       async () =>
-        (await stack.app.inject({ url: '/api/v1/workers/dlq?task=deep_attachment_scan' })).json<{
+        (await stack.inject({ url: '/api/v1/workers/dlq?task=deep_attachment_scan' })).json<{
           entries: { task_id: string; error: { class: string; code: string } }[];
         }>(),
       (l) => l.entries.length > 0,
@@ -280,7 +280,7 @@ describe('cancellation and time limits', () => {
       error: { class: 'resource', code: 'TASK_TIME_LIMIT_EXCEEDED' },
     });
     // The flow goes on without the part that failed.
-    const status = await waitForJob(stack.app, jobId, 30_000);
+    const status = await waitForJob(stack, jobId, 30_000);
     expect(status).toMatchObject({ status: 'completed' });
     expect((status.result as { findings: { id: string }[] }).findings.map((f) => f.id)).toContain(
       'flow.part_failed',
@@ -300,7 +300,10 @@ describe('cancelling a job that has not started', () => {
   it('removes it, says cancelled, tells WebSocket clients, and a second cancel is harmless', async () => {
     const jobId = await submit(stack, 'quick');
     const base = await stack.listen();
-    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/jobs/${jobId}`);
+    const socket = new WebSocket(
+      `${base.replace(/^http/, 'ws')}/ws/jobs/${jobId}`,
+      bearerProtocols(stack.adminToken),
+    );
     const messages: { type: string }[] = [];
     socket.on('message', (data: Buffer) =>
       messages.push(JSON.parse(data.toString()) as { type: string }),
@@ -309,17 +312,17 @@ describe('cancelling a job that has not started', () => {
       () => Promise.resolve(messages.length),
       (n) => n > 0,
     );
-    const cancelled = await stack.app.inject({
+    const cancelled = await stack.inject({
       method: 'DELETE',
       url: `/api/v1/analysis/${jobId}`,
     });
     expect(cancelled.json()).toEqual({ job_id: jobId, status: 'cancelled', how: 'removed' });
     expect(await stack.jobs.queues.realtime.getJob(jobId)).toBeUndefined();
     const status = (
-      await stack.app.inject({ url: `/api/v1/analysis/status/${jobId}` })
+      await stack.inject({ url: `/api/v1/analysis/status/${jobId}` })
     ).json<unknown>();
     expect(status).toMatchObject({ status: 'cancelled', progress: 0 });
-    const again = await stack.app.inject({ method: 'DELETE', url: `/api/v1/analysis/${jobId}` });
+    const again = await stack.inject({ method: 'DELETE', url: `/api/v1/analysis/${jobId}` });
     expect(again.statusCode).toBe(200);
     await until(
       () => Promise.resolve(messages.map((m) => m.type)),
@@ -352,7 +355,7 @@ describe('when a job fails where no PhishNet worker sees it', () => {
     );
     await until(
       async () =>
-        (await stack.app.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<{
+        (await stack.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<{
           status: string;
         }>(),
       (s) => s.status === 'failed',
@@ -367,7 +370,7 @@ describe('when a job fails where no PhishNet worker sees it', () => {
     const reconcile = { name: 'dlq_reconcile' } as unknown as Job;
     expect(await runMonitoringJob(deps, reconcile)).toEqual({ buried: 1 });
     expect(await runMonitoringJob(deps, reconcile)).toEqual({ buried: 0 });
-    const list = (await stack.app.inject({ url: '/api/v1/workers/dlq' })).json<{
+    const list = (await stack.inject({ url: '/api/v1/workers/dlq' })).json<{
       total: number;
       entries: { task_id: string; error: { code: string; message: string } }[];
     }>();

@@ -79,7 +79,7 @@ describe(`when one of ${HOSTS} worker hosts is cut off from Redis mid-work (${MO
     );
     // All hosts wait on an empty lane, so the work reaches them at the same moment.
     const raw = fixture('phish-paypal-ip-link.eml').toString('utf8');
-    const bulk = await stack.app.inject({
+    const bulk = await stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit-bulk',
       payload: { emails: Array.from({ length: JOBS }, () => ({ raw })), analysis_type: 'quick' },
@@ -123,7 +123,7 @@ describe(`when one of ${HOSTS} worker hosts is cut off from Redis mid-work (${MO
     // Its heartbeat turns dead; the others' do not.
     const status = await until(
       async () =>
-        (await stack.app.inject({ url: '/api/v1/workers/status' })).json<{
+        (await stack.inject({ url: '/api/v1/workers/status' })).json<{
           workers: { id: string; host: string; pid: number; state: string }[];
         }>(),
       (body) => body.workers.some((w) => w.id === before[victim.index]?.id && w.state === 'dead'),

@@ -50,7 +50,7 @@ describe('when Redis is full (maxmemory, noeviction)', () => {
   });
 
   const submit = (content: string) =>
-    stack.app.inject({
+    stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: {
@@ -77,7 +77,7 @@ describe('when Redis is full (maxmemory, noeviction)', () => {
       expect(response.json<{ error: { code: string } }>().error.code).toBe('QUEUE_STORAGE_FULL');
     }
     // Reads still work, and what was accepted is still there.
-    const status = await stack.app.inject({ url: `/api/v1/analysis/status/${accepted[0]!}` });
+    const status = await stack.inject({ url: `/api/v1/analysis/status/${accepted[0]!}` });
     expect(status.json()).toMatchObject({ status: 'pending' });
   });
 

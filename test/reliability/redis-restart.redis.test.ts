@@ -21,7 +21,7 @@ describe('when Redis is restarted while jobs wait and run', () => {
   const raw = fixture('phish-paypal-ip-link.eml').toString('utf8');
 
   const submit = () =>
-    rig.stack.app.inject({
+    rig.stack.inject({
       method: 'POST',
       url: '/api/v1/analysis/submit',
       payload: { raw, analysis_type: 'quick' },

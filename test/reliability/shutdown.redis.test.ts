@@ -115,7 +115,7 @@ describe('when a job outlasts the shutdown grace period', () => {
     next = await startWorkers({ ...options, concurrency: 1, logger });
     const status = await until(
       async () =>
-        (await stack.app.inject({ url: `/api/v1/analysis/status/${jobId!}` })).json<
+        (await stack.inject({ url: `/api/v1/analysis/status/${jobId!}` })).json<
           Record<string, unknown>
         >(),
       (s) => s.status === 'completed',

@@ -251,6 +251,60 @@ describe('when a hop leads to a non-public address', () => {
     expect(looked).toEqual(['intranet.example']);
   });
 
+  it.each([
+    ['loopback', ['127.0.0.2']],
+    ['link-local (cloud metadata)', ['169.254.169.254']],
+    ['private', ['192.168.0.10']],
+    ['IPv6 loopback', ['::1']],
+    ['IPv6 link-local', ['fe80::1']],
+    ['IPv4-mapped private', ['::ffff:10.0.0.1']],
+  ])(
+    'refuses, behind a redirect, a DNS name that resolves to a %s address',
+    async (_name, addresses) => {
+      const target = `http://rebound.example:${String(port)}/chain/0`;
+      const result = await resolveRedirects(
+        `${base}/to?target=${encodeURIComponent(target)}`,
+        options({
+          lookup: (host) =>
+            host === 'rebound.example'
+              ? Promise.resolve(addresses)
+              : Promise.reject(new Error(`unexpected lookup of ${host}`)),
+        }),
+      );
+      expect(result).toMatchObject({ final_url: target, stopped_reason: 'blocked_address' });
+      expect(result.chain).toEqual([
+        { url: expect.stringContaining('/to?target=') as unknown, status: 302 },
+      ]);
+      expect(requests).toEqual(['HEAD /to']);
+    },
+  );
+
+  it.each([
+    ['private', 'http://10.0.0.5/'],
+    ['link-local', 'http://169.254.169.254/latest/meta-data/'],
+    ['IPv6 unique-local', 'http://[fd00::5]/'],
+  ])('refuses a first URL at a %s address without connecting', async (_name, url) => {
+    const result = await resolveRedirects(url, options({ allowHosts: [] }));
+    expect(result).toMatchObject({ chain: [], final_url: url, stopped_reason: 'blocked_address' });
+  });
+
+  it('refuses a name the real resolver maps to loopback, also behind a redirect', async () => {
+    // No injected lookup: `localhost` goes through the system resolver (/etc/hosts).
+    const direct = await resolveRedirects(`http://localhost:${String(port)}/chain/0`, {
+      maxHops: 5,
+      timeoutMs: 5_000,
+      maxBytes: 100_000,
+    });
+    expect(direct).toMatchObject({ chain: [], stopped_reason: 'blocked_address' });
+    const target = `http://localhost:${String(port)}/chain/0`;
+    const behind = await resolveRedirects(
+      `${base}/to?target=${encodeURIComponent(target)}`,
+      options({ allowHosts: ['127.0.0.1'] }),
+    );
+    expect(behind).toMatchObject({ final_url: target, stopped_reason: 'blocked_address' });
+    expect(requests).toEqual(['HEAD /to']);
+  });
+
   it('refuses a name with any private address among public ones', async () => {
     const result = await resolveRedirects(
       'http://mixed.example/',

@@ -27,7 +27,7 @@ const logger = createLogger({ level: 'silent' });
 const COOLDOWN_MS = 2_000;
 
 async function postScale(stack: TestStack, payload: Record<string, unknown>): Promise<void> {
-  const response = await stack.app.inject({
+  const response = await stack.inject({
     method: 'POST',
     url: '/api/v1/workers/scale',
     payload,
@@ -36,7 +36,7 @@ async function postScale(stack: TestStack, payload: Record<string, unknown>): Pr
 }
 
 async function aliveWorkers(stack: TestStack): Promise<WorkerStatus[]> {
-  const response = await stack.app.inject({ url: '/api/v1/workers/status' });
+  const response = await stack.inject({ url: '/api/v1/workers/status' });
   return response.json<{ workers: WorkerStatus[] }>().workers;
 }
 
@@ -49,7 +49,7 @@ describe('the supervisor, with real worker processes', () => {
   let watcher: NodeJS.Timeout | undefined;
 
   const scaleStatus = async () =>
-    (await stack.app.inject({ url: '/api/v1/workers/scale' })).json<{
+    (await stack.inject({ url: '/api/v1/workers/scale' })).json<{
       mode: string;
       current_workers: number;
       desired_workers: number;

@@ -28,6 +28,24 @@ export function sendError(
   return reply.code(ERROR_CODES[code].status).send(body);
 }
 
+/**
+ * For hooks that refuse a request: answers with the error directly rather than
+ * throwing, so a route in a plugin with an error handler of its own (bull-board)
+ * still gets PhishNet's status and body. Anything but an AppError is rethrown.
+ */
+export async function refuseWith(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  check: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await check();
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    await sendError(reply, request, err.code, err.message, err.details);
+  }
+}
+
 /** The one error handler: every error leaves as `{ error: { code, message, details? }, requestId }`. */
 export function registerErrorHandling(
   app: FastifyInstance,
@@ -53,6 +71,23 @@ export function registerErrorHandling(
       return sendError(reply, request, err.code, err.message, err.details);
     }
     const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
+    if (mapped === 'API_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit;
+      return sendError(
+        reply,
+        request,
+        mapped,
+        `the request body is larger than this route's limit of ${limit} bytes`,
+      );
+    }
+    if (mapped === 'API_EMAIL_TOO_LARGE') {
+      return sendError(
+        reply,
+        request,
+        mapped,
+        `the uploaded email is larger than the limit (PHISHNET_MAX_EMAIL_BYTES)`,
+      );
+    }
     if (mapped) return sendError(reply, request, mapped, err.message);
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, request, 'API_REQUEST_INVALID', err.message);

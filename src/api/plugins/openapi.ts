@@ -17,9 +17,26 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'analysis', description: 'Submit emails and read verdicts' },
         { name: 'workers', description: 'Workers, queues and the dead-letter queue' },
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'auth', description: 'Who you are, WebSocket tickets, dashboard sign-in' },
       ],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'A token with `sub`, `role` (analyst or admin) and `exp`; `phishnet token --sub you --role analyst` mints one.',
+          },
+        },
+      },
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => {
+      const output = jsonSchemaTransform(input);
+      // Every /api route needs the bearer token; the auth hook enforces it, this documents it.
+      if (!input.url.startsWith('/api/')) return output;
+      return { ...output, schema: { ...output.schema, security: [{ bearerAuth: [] }] } };
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 }

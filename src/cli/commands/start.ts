@@ -6,10 +6,13 @@ import { redact, resolveRedis } from '../local-redis.ts';
 import { serveApi } from '../serve-api.ts';
 import { onShutdown } from '../shutdown.ts';
 import { runSupervisor } from './supervisor.ts';
+import { prepareSessionAuth } from '../session-auth.ts';
 
 /** `phishnet start` (and `npm start`): API, scheduler, and the supervisor with its workers, on one machine. */
 export async function startCommand(): Promise<void> {
-  const config = loadConfig();
+  // No secret configured: one for this session, an admin token printed once, loopback only.
+  const auth = await prepareSessionAuth(loadConfig());
+  const { config } = auth;
   const logger = createLogger({ level: config.logLevel, name: 'phishnet' });
   const redis = await resolveRedis(config);
   try {
@@ -29,11 +32,13 @@ export async function startCommand(): Promise<void> {
         `  API          ${base}/api/v1`,
         `  API docs     ${base}/docs`,
         `  WebSocket    ${base.replace(/^http/, 'ws')}/ws/jobs/{job_id}, /ws/system`,
-        `  Queues       ${base}/admin/queues (BullMQ dashboard)`,
+        `  Queues       ${base}/admin/queues (BullMQ dashboard; admins sign in at ${base}/admin/login)`,
         `  Health       ${base}/healthz, ${base}/readyz`,
+        ...auth.banner,
         '',
         'Try it:',
-        `  curl -s -X POST ${base}/api/v1/analysis/submit -H 'content-type: application/json' \\`,
+        `  curl -s -X POST ${base}/api/v1/analysis/submit -H "authorization: Bearer $${auth.tokenVariable}" \\`,
+        `    -H 'content-type: application/json' \\`,
         `    -d '{"subject":"Verify your account","sender":"PayPal <alert@paypa1-secure.com>","content":"<a href=\\"http://192.0.2.7/login\\">https://www.paypal.com/signin</a>","analysis_type":"quick"}'`,
         '',
         'Press Ctrl+C to stop.',

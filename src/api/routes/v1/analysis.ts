@@ -20,27 +20,60 @@ import {
   submitRequestSchema,
   submitResponseSchema,
 } from '../../../contracts/api.ts';
-import { getBatchStatus, submitBulk } from '../../../jobs/batches.ts';
+import type { ErrorCode } from '../../../contracts/error-codes.ts';
+import { getBatchStatus, readBatchOwner, submitBulk } from '../../../jobs/batches.ts';
 import { cancelJob } from '../../../jobs/cancel.ts';
 import { listBatches, searchJobs } from '../../../jobs/job-search.ts';
-import { getJobHeaders, getJobStatus, submitAnalysis, type JobsDeps } from '../../../jobs/jobs.ts';
+import { readJobOwner } from '../../../jobs/job-record.ts';
+import {
+  getJobHeaders,
+  getJobStatus,
+  submitAnalysis,
+  withRedis,
+  type JobsDeps,
+} from '../../../jobs/jobs.ts';
 import { AppError } from '../../../lib/errors.ts';
+import { scanMimeLimits, type MimeLimitName, type MimeLimits } from '../../../lib/mime-scan.ts';
 import { decodeRawEmail, composeRfc822, readHeaderValue } from '../../../lib/rfc822.ts';
+import { mayAccess, principalOf } from '../../plugins/auth.ts';
+import type { RateLimits } from '../../plugins/rate-limit.ts';
+
+export interface EmailLimits extends MimeLimits {
+  maxEmailBytes: number;
+  bulkMaxEmails: number;
+  /** Body of a bulk submission; a single one is sized from maxEmailBytes. */
+  maxBulkBodyBytes: number;
+}
 
 export interface AnalysisRoutesOptions {
   jobs: JobsDeps;
-  maxEmailBytes: number;
-  bulkMaxEmails: number;
+  limits: EmailLimits;
+  rateLimits: RateLimits;
 }
 
-/** A sweep of thousands of typical emails; each email is still held to its own limit. */
-const BULK_BODY_LIMIT_BYTES = 256 * 1024 * 1024;
+/** base64 makes an email a third larger; the JSON around it is small. */
+const JSON_OVERHEAD_BYTES = 1024 * 1024;
+
+function submitBodyLimitBytes(maxEmailBytes: number): number {
+  return Math.ceil((maxEmailBytes * 4) / 3) + JSON_OVERHEAD_BYTES;
+}
 
 export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOptions): void {
-  const { jobs, maxEmailBytes, bulkMaxEmails } = options;
+  const { jobs, limits, rateLimits } = options;
+  const { bulkMaxEmails } = limits;
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
+  /** Another user's job looks exactly like no job, so ids cannot be probed. */
+  const assertJobVisible = async (request: FastifyRequest, jobId: string): Promise<void> => {
+    const owner = await withRedis(() => readJobOwner(jobs, jobId));
+    if (owner === null || !mayAccess(principalOf(request), owner)) {
+      throw new AppError('API_JOB_NOT_FOUND', `no job ${jobId}`);
+    }
+  };
+
   typed.post('/analysis/submit', {
+    bodyLimit: submitBodyLimitBytes(limits.maxEmailBytes),
+    config: { rateLimit: 'submissions' },
     schema: {
       summary: 'Submit one email for analysis',
       description:
@@ -50,7 +83,9 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
       response: {
         202: submitResponseSchema,
         400: errorBodySchema,
+        401: errorBodySchema,
         413: errorBodySchema,
+        429: errorBodySchema,
         503: errorBodySchema,
       },
     },
@@ -60,24 +95,34 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
     },
     handler: async (request, reply) => {
       const { analysis_type: analysisType, priority, ...email } = request.body;
+      const checked = toEmail(email, limits);
+      await rateLimits.consumeSubmissions(request, reply, 1);
       const accepted = await submitAnalysis(jobs, {
-        ...toEmail(email, maxEmailBytes),
+        ...checked,
         analysisType,
         priority,
+        owner: principalOf(request).sub,
       });
       return reply.code(202).send(accepted);
     },
   });
 
   typed.post('/analysis/submit-bulk', {
-    bodyLimit: BULK_BODY_LIMIT_BYTES,
+    bodyLimit: limits.maxBulkBodyBytes,
+    config: { rateLimit: 'submissions' },
     schema: {
       summary: 'Submit many emails at once (a mailbox sweep)',
       description:
         'All or nothing: one bad email rejects the request with its index, and nothing is enqueued. Bulk work defaults to `low` priority so single submissions stay fast.',
       tags: ['analysis'],
       body: bulkSubmitRequestSchema,
-      response: { 202: bulkSubmitResponseSchema, 400: errorBodySchema, 413: errorBodySchema },
+      response: {
+        202: bulkSubmitResponseSchema,
+        400: errorBodySchema,
+        401: errorBodySchema,
+        413: errorBodySchema,
+        429: errorBodySchema,
+      },
     },
     handler: async (request, reply) => {
       const { emails, analysis_type: analysisType, priority } = request.body;
@@ -88,8 +133,14 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
         );
       }
       // Decode and check every email before anything is stored: all or nothing.
-      const decoded = emails.map((email, index) => toEmail(email, maxEmailBytes, index));
-      const accepted = await submitBulk(jobs, { emails: decoded, analysisType, priority });
+      const decoded = emails.map((email, index) => toEmail(email, limits, index));
+      await rateLimits.consumeSubmissions(request, reply, decoded.length);
+      const accepted = await submitBulk(jobs, {
+        emails: decoded,
+        analysisType,
+        priority,
+        owner: principalOf(request).sub,
+      });
       return reply.code(202).send(accepted);
     },
   });
@@ -104,8 +155,13 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
     },
     handler: async (request) => {
       const { page, page_size: pageSize } = request.query;
-      const batch = await getBatchStatus(jobs, request.params.batch_id, page, pageSize);
-      if (!batch) throw new AppError('API_BATCH_NOT_FOUND', `no batch ${request.params.batch_id}`);
+      const batchId = request.params.batch_id;
+      const owner = await readBatchOwner(jobs, batchId);
+      const batch =
+        owner !== null && mayAccess(principalOf(request), owner)
+          ? await getBatchStatus(jobs, batchId, page, pageSize)
+          : null;
+      if (!batch) throw new AppError('API_BATCH_NOT_FOUND', `no batch ${batchId}`);
       return batch;
     },
   });
@@ -172,6 +228,7 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
       response: { 200: cancelResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
     },
     handler: async (request) => {
+      await assertJobVisible(request, request.params.job_id);
       const cancelled = await cancelJob(jobs, request.params.job_id);
       if (!cancelled) throw new AppError('API_JOB_NOT_FOUND', `no job ${request.params.job_id}`);
       return { job_id: request.params.job_id, status: 'cancelled' as const, how: cancelled.how };
@@ -186,6 +243,7 @@ export function analysisRoutes(app: FastifyInstance, options: AnalysisRoutesOpti
       response: { 200: jobStatusSchema, 404: errorBodySchema, 503: errorBodySchema },
     },
     handler: async (request) => {
+      await assertJobVisible(request, request.params.job_id);
       const status = await getJobStatus(jobs, request.params.job_id);
       if (!status) throw new AppError('API_JOB_NOT_FOUND', `no job ${request.params.job_id}`);
       return status;
@@ -211,20 +269,47 @@ function timeRange(
   };
 }
 
-/** An email as bytes: `raw` decoded, or the seed's fields composed; too large is a 413. */
+const BREACH_CODES: Record<MimeLimitName, ErrorCode> = {
+  header_fields: 'API_EMAIL_HEADER_LIMIT',
+  header_bytes: 'API_EMAIL_HEADER_LIMIT',
+  mime_depth: 'API_EMAIL_MIME_TOO_DEEP',
+  attachments: 'API_EMAIL_TOO_MANY_ATTACHMENTS',
+};
+
+const BREACH_TEXT: Record<MimeLimitName, (max: number) => string> = {
+  header_fields: (max) => `more than ${max} header fields (PHISHNET_MAX_HEADER_FIELDS)`,
+  header_bytes: (max) => `a header block over ${max} bytes (PHISHNET_MAX_HEADER_BYTES)`,
+  mime_depth: (max) => `MIME parts nested more than ${max} deep (PHISHNET_MAX_MIME_DEPTH)`,
+  attachments: (max) => `more than ${max} attachments (PHISHNET_MAX_ATTACHMENTS)`,
+};
+
+/**
+ * An email as bytes: `raw` decoded, or the seed's fields composed. Too large is
+ * a 413; a structure beyond the limits (header fields and bytes, MIME depth,
+ * attachments) a 400, found by a bounded scan, not a parse.
+ */
 function toEmail(
   body: EmailInputBody,
-  maxEmailBytes: number,
+  limits: EmailLimits,
   index?: number,
 ): { email: Buffer; subject: string; sender: string } {
   const email =
     body.raw !== undefined ? decodeRawEmail(body.raw) : Buffer.from(composeRfc822(body), 'utf8');
-  if (email.byteLength > maxEmailBytes) {
-    const which = index === undefined ? 'the email' : `emails[${index}]`;
+  const which = index === undefined ? 'the email' : `emails[${index}]`;
+  const fieldDetails = index === undefined ? {} : { field: `body.emails.${index}` };
+  if (email.byteLength > limits.maxEmailBytes) {
     throw new AppError(
       'API_EMAIL_TOO_LARGE',
-      `${which} is ${email.byteLength} bytes; the limit is ${maxEmailBytes}`,
-      index === undefined ? undefined : { details: [{ field: `body.emails.${index}` }] },
+      `${which} is ${email.byteLength} bytes; the limit is ${limits.maxEmailBytes} (PHISHNET_MAX_EMAIL_BYTES)`,
+      index === undefined ? undefined : { details: [fieldDetails] },
+    );
+  }
+  const breach = scanMimeLimits(email, limits);
+  if (breach) {
+    throw new AppError(
+      BREACH_CODES[breach.limit],
+      `${which} has ${BREACH_TEXT[breach.limit](breach.max)}, in its ${breach.where}`,
+      { details: [{ ...fieldDetails, limit: breach.limit, max: breach.max }] },
     );
   }
   // A raw message names its own subject and sender, kept for search and lists.
