@@ -2,8 +2,10 @@
 import { coerceError, isAppError } from '../lib/errors.ts';
 import { apiCommand } from './commands/api.ts';
 import { intelCommand } from './commands/intel.ts';
+import { loadtestCommand } from './commands/loadtest.ts';
 import { scanCommand } from './commands/scan.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
+import { smokeCommand } from './commands/smoke.ts';
 import { startCommand } from './commands/start.ts';
 import { workerCommand } from './commands/worker.ts';
 
@@ -19,6 +21,11 @@ commands:
                              analyse emails locally, without Redis (exit 0 clean, 1 suspicious or worse)
   intel load FILE --format F [--source NAME] | intel stats
                              threat-feed indicators
+  smoke [--base-url URL] [--token JWT]
+                             check a running PhishNet end to end (exit 0 all passed, 1 a check failed)
+  loadtest --jobs N [--bulk|--single] [--batch-size N] [--analysis-type T] [--output FILE.json]
+           [--base-url URL] [--token JWT]
+                             submit N jobs to a running PhishNet, wait for all, report throughput and latency
 `;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -28,6 +35,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   scheduler: schedulerCommand,
   scan: scanCommand,
   intel: intelCommand,
+  smoke: smokeCommand,
+  loadtest: loadtestCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,7 +1,12 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { AnalysisResult } from '../contracts/analysis-result.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
-import { taskPayloadSchema, type FailureClass, type JobKind } from '../contracts/queues.ts';
+import {
+  taskPayloadSchema,
+  type FailureClass,
+  type JobKind,
+  type TaskPayload,
+} from '../contracts/queues.ts';
 import type { Config } from '../config/config.ts';
 import type { EnginePorts } from '../engine/types.ts';
 import type { BlobStore } from '../jobs/blob-store.ts';
@@ -47,9 +52,16 @@ export async function runTask(
   cancelSignal?: AbortSignal,
 ): Promise<AnalysisResult> {
   try {
-    const result = await runProcessor(deps, job, cancelSignal);
-    const batchId = topLevelBatch(job);
-    if (batchId) await recordBatchOutcome(deps, batchId, result.verdict);
+    const parsed = taskPayloadSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new AppError('TASK_PAYLOAD_INVALID', `invalid task payload: ${parsed.error.message}`);
+    }
+    const payload = parsed.data;
+    const result = await runProcessor(deps, job, payload, cancelSignal);
+    // A flow's children are counted through their parent.
+    if (payload.batch_id && payload.job_id === job.id) {
+      await recordBatchOutcome(deps, payload.batch_id, result.verdict);
+    }
     return result;
   } catch (err) {
     const error = coerceError(err);
@@ -79,20 +91,28 @@ export function topLevelBatch(job: Job<unknown>): string | undefined {
 async function runProcessor(
   deps: RunTaskDeps,
   job: Job<unknown>,
+  payload: TaskPayload,
   cancelSignal: AbortSignal | undefined,
 ): Promise<AnalysisResult> {
-  const parsed = taskPayloadSchema.safeParse(job.data);
-  if (!parsed.success) {
-    throw new AppError('TASK_PAYLOAD_INVALID', `invalid task payload: ${parsed.error.message}`);
-  }
-  const payload = parsed.data;
   const email = await deps.blobs.get(payload.email_ref);
   if (!email) {
     throw new AppError('TASK_EMAIL_EXPIRED', `email ${payload.email_ref} is no longer stored`);
   }
   const limitMs = taskTimeLimitMs(payload.task, deps.config.taskTimeLimitMs);
-  const timeLimit = AbortSignal.timeout(limitMs);
-  const signal = cancelSignal ? AbortSignal.any([cancelSignal, timeLimit]) : timeLimit;
+  // One controller and one timer, cleared when the task ends (AbortSignal.timeout's timer
+  // would outlive every job by its whole time limit).
+  const controller = new AbortController();
+  const limit = { reached: false };
+  const timer = setTimeout(() => {
+    limit.reached = true;
+    controller.abort(new DOMException('the task exceeded its time limit', 'TimeoutError'));
+  }, limitMs);
+  const onCancel = (): void => {
+    controller.abort(cancelSignal?.reason);
+  };
+  if (cancelSignal?.aborted) onCancel();
+  else cancelSignal?.addEventListener('abort', onCancel, { once: true });
+  const signal = controller.signal;
   try {
     return await deps.processors[payload.task]({
       payload,
@@ -112,7 +132,7 @@ async function runProcessor(
     if (cancelSignal?.aborted) {
       throw new AppError('TASK_CANCELLED', `${payload.task} was cancelled`, { cause: err });
     }
-    if (timeLimit.aborted) {
+    if (limit.reached) {
       throw new AppError(
         'TASK_TIME_LIMIT_EXCEEDED',
         `${payload.task} exceeded its time limit of ${limitMs} ms`,
@@ -120,5 +140,8 @@ async function runProcessor(
       );
     }
     throw err;
+  } finally {
+    clearTimeout(timer);
+    cancelSignal?.removeEventListener('abort', onCancel);
   }
 }
