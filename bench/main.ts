@@ -4,7 +4,7 @@
  * why and is skipped; the others still run.
  *
  *   npm run bench                  every section
- *   npm run bench -- engine        only the named sections
+ *   npm run bench -- engine        only the named sections (engine, parser, queue, overhead)
  *   PHISHNET_CORPUS=/path npm run bench
  *
  * To add a section, write a `BenchSection` (see `section.ts`; in its own
@@ -19,7 +19,7 @@ import { parseEmail, DEFAULT_ENGINE_OPTIONS } from '../src/engine/index.ts';
 import { setBlobFreeDecoding } from '../src/engine/parse.ts';
 import { loadCorpus, measureEngine, medianSized, repeatTo } from './engine.ts';
 import type { EngineBenchFigures, Throughput } from './engine.ts';
-import { queueSection } from './queue.ts';
+import { overheadSection, queueSection } from './queue.ts';
 import { redisMemorySection } from './redis-memory.ts';
 import type { BenchContext, BenchSection } from './section.ts';
 
@@ -114,6 +114,7 @@ export const SECTIONS: readonly BenchSection[] = [
   parserSection,
   queueSection,
   redisMemorySection,
+  overheadSection,
 ];
 
 function findProjectRoot(from: string): string {

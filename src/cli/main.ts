@@ -3,8 +3,10 @@ import { coerceError, isAppError } from '../lib/errors.ts';
 import { apiCommand } from './commands/api.ts';
 import { healthcheckCommand } from './commands/healthcheck.ts';
 import { intelCommand } from './commands/intel.ts';
+import { loadtestCommand } from './commands/loadtest.ts';
 import { scanCommand } from './commands/scan.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
+import { smokeCommand } from './commands/smoke.ts';
 import { startCommand } from './commands/start.ts';
 import { supervisorCommand } from './commands/supervisor.ts';
 import { tokenCommand } from './commands/token.ts';
@@ -29,6 +31,11 @@ commands:
                              exit 0 when this container's PhishNet process is healthy (for probes)
   token --sub USER --role analyst|admin [--ttl 8h]
                              print a bearer token signed with PHISHNET_JWT_SECRET
+  smoke [--base-url URL] [--token JWT]
+                             check a running PhishNet end to end (exit 0 all passed, 1 a check failed)
+  loadtest --jobs N [--bulk|--single] [--batch-size N] [--analysis-type T] [--output FILE.json]
+           [--base-url URL] [--token JWT]
+                             submit N jobs to a running PhishNet, wait for all, report throughput and latency
 `;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -41,6 +48,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   intel: intelCommand,
   healthcheck: healthcheckCommand,
   token: tokenCommand,
+  smoke: smokeCommand,
+  loadtest: loadtestCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

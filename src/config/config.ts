@@ -86,6 +86,20 @@ export interface Config {
     readonly timeoutMs: number;
   };
   readonly dlq: { readonly maxEntries: number; readonly maxAgeMs: number };
+  /** Routing thresholds (see src/jobs/routing.ts) and how long a load reading is reused. */
+  readonly routing: {
+    readonly realtimeMaxEmailBytes: number;
+    readonly realtimeMaxAttachments: number;
+    readonly realtimeMaxLinks: number;
+    readonly standardMaxEmailBytes: number;
+    readonly spillBacklog: number;
+    readonly spillOldestWaitSeconds: number;
+    readonly loadCacheMs: number;
+  };
+  /** Priority aging: one step per `afterMs` waited, checked every `intervalMs`. */
+  readonly aging: { readonly afterMs: number; readonly intervalMs: number };
+  /** How often DLQ and result retention run. */
+  readonly retentionIntervalMs: number;
   readonly systemStatusIntervalMs: number;
   readonly metricsSnapshotMs: number;
   readonly heartbeat: { readonly intervalMs: number; readonly deadRetentionMs: number };
@@ -229,6 +243,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxEntries: e.PHISHNET_DLQ_MAX_ENTRIES,
       maxAgeMs: e.PHISHNET_DLQ_MAX_AGE_DAYS * DAY_MS,
     },
+    routing: {
+      realtimeMaxEmailBytes: e.PHISHNET_ROUTE_REALTIME_MAX_EMAIL_BYTES,
+      realtimeMaxAttachments: e.PHISHNET_ROUTE_REALTIME_MAX_ATTACHMENTS,
+      realtimeMaxLinks: e.PHISHNET_ROUTE_REALTIME_MAX_LINKS,
+      standardMaxEmailBytes: e.PHISHNET_ROUTE_STANDARD_MAX_EMAIL_BYTES,
+      spillBacklog: e.PHISHNET_ROUTE_SPILL_BACKLOG,
+      spillOldestWaitSeconds: e.PHISHNET_ROUTE_SPILL_WAIT_SECONDS,
+      loadCacheMs: e.PHISHNET_ROUTE_LOAD_CACHE_MS,
+    },
+    aging: {
+      afterMs: e.PHISHNET_AGING_AFTER_SECONDS * SECOND_MS,
+      intervalMs: e.PHISHNET_AGING_INTERVAL_SECONDS * SECOND_MS,
+    },
+    retentionIntervalMs: e.PHISHNET_RETENTION_INTERVAL_MINUTES * MINUTE_MS,
     systemStatusIntervalMs: e.PHISHNET_SYSTEM_STATUS_INTERVAL_MS,
     metricsSnapshotMs: e.PHISHNET_METRICS_SNAPSHOT_SECONDS * SECOND_MS,
     heartbeat: {

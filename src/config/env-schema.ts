@@ -262,6 +262,46 @@ export const envSchema = z.object({
   PHISHNET_DLQ_MAX_AGE_DAYS: int(1, 3_650)
     .default(180)
     .describe('Dead letters older than this are dropped.'),
+  PHISHNET_ROUTE_REALTIME_MAX_EMAIL_BYTES: int(1_024, 1_073_741_824)
+    .default(1024 * 1024)
+    .describe('A quick scan of a larger email is not realtime work: it runs on the standard lane.'),
+  PHISHNET_ROUTE_REALTIME_MAX_ATTACHMENTS: int(0, 100_000)
+    .default(5)
+    .describe('A quick scan of an email with more attachments runs on the standard lane.'),
+  PHISHNET_ROUTE_REALTIME_MAX_LINKS: int(0, 1_000_000)
+    .default(100)
+    .describe('A quick scan of an email with more links runs on the standard lane.'),
+  PHISHNET_ROUTE_STANDARD_MAX_EMAIL_BYTES: int(1_024, 1_073_741_824)
+    .default(10 * 1024 * 1024)
+    .describe('A standard (full) scan of a larger email runs on the heavy lane.'),
+  PHISHNET_ROUTE_SPILL_BACKLOG: int(1, 10_000_000)
+    .default(1_000)
+    .describe(
+      "Low-priority realtime work goes to the background lane while this many jobs wait on realtime (a bulk's own jobs count as they are routed).",
+    ),
+  PHISHNET_ROUTE_SPILL_WAIT_SECONDS: int(1, 86_400)
+    .default(30)
+    .describe(
+      'Low-priority realtime work goes to the background lane while the oldest waiting realtime job has waited this long.',
+    ),
+  PHISHNET_ROUTE_LOAD_CACHE_MS: int(0, 60_000)
+    .default(1_000)
+    .describe(
+      "How long an API instance reuses its reading of realtime's load for routing (0 reads it for every submission).",
+    ),
+  PHISHNET_AGING_AFTER_SECONDS: int(1, 30 * 86_400)
+    .default(300)
+    .describe(
+      'A waiting job is lifted one BullMQ priority step for each such period it has waited, never past urgent.',
+    ),
+  PHISHNET_AGING_INTERVAL_SECONDS: int(1, 86_400)
+    .default(60)
+    .describe('How often the scheduler runs priority aging.'),
+  PHISHNET_RETENTION_INTERVAL_MINUTES: int(1, 10_080)
+    .default(60)
+    .describe(
+      'How often the scheduler trims the dead-letter queue (PHISHNET_DLQ_MAX_*) and removes results past PHISHNET_RESULT_TTL_SECONDS.',
+    ),
   PHISHNET_BULK_MAX_EMAILS: int(1, 100_000)
     .default(5_000)
     .describe('Most emails accepted in one bulk submission.'),

@@ -40,8 +40,11 @@ export const routingSchema = z.object({
   lane: workLaneSchema,
   task: jobKindSchema,
   priority: prioritySchema,
-  /** BullMQ priority within the lane: 1 is served first. */
+  /** BullMQ priority within the lane: 1 is served first. Aging lowers it while the job waits. */
   bullmq_priority: z.number().int().positive(),
+  /** Set once aging has lifted the job: the BullMQ priority it was submitted with. */
+  aged_from: z.number().int().positive().optional(),
+  /** Why: the lane's default, and every factor (size, load, bulk, aging) that changed it. */
   reason: z.string(),
 });
 export type Routing = z.infer<typeof routingSchema>;

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { VERDICTS, type Verdict } from '../contracts/analysis-result.ts';
 import type { BatchStatus, BatchSummary, BulkSubmitResponse } from '../contracts/api.ts';
-import { analysisTypeSchema, type AnalysisType, type Priority } from '../contracts/queues.ts';
+import {
+  analysisTypeSchema,
+  type AnalysisType,
+  type Priority,
+  type WorkLane,
+} from '../contracts/queues.ts';
 import type { RecordDeps } from './job-record.ts';
 import {
   comprehensiveFlow,
@@ -10,6 +15,7 @@ import {
   prepareJob,
   withRedis,
   type JobsDeps,
+  type PreparedJob,
   type Submission,
 } from './jobs.ts';
 import { keys } from './keys.ts';
@@ -36,6 +42,7 @@ export async function submitBulk(
 ): Promise<BulkSubmitResponse> {
   return withRedis(async () => {
     const batchId = randomUUID();
+    const batch = { id: batchId, realtimeQueued: 0 };
     const prepared = [];
     for (let start = 0; start < bulk.emails.length; start += PREPARE_CHUNK) {
       const chunk = bulk.emails.slice(start, start + PREPARE_CHUNK);
@@ -50,7 +57,7 @@ export async function submitBulk(
                 priority: bulk.priority,
                 owner: bulk.owner,
               },
-              batchId,
+              batch,
             ),
           ),
         )),
@@ -79,11 +86,18 @@ export async function submitBulk(
     if (flows.length > 0) {
       await deps.flows.addBulk(flows.map((job) => comprehensiveFlow(job.payload, job.options)));
     }
-    const single = prepared.filter((job) => !isFlow(job));
-    const [first] = single;
-    if (first) {
-      await deps.queues[first.payload.routing.lane].addBulk(
-        single.map((job) => ({ name: job.payload.task, data: job.payload, opts: job.options })),
+    // Routing can send a batch's jobs to different lanes (size, load): one addBulk per lane.
+    const byLane = new Map<WorkLane, PreparedJob[]>();
+    for (const job of prepared) {
+      if (isFlow(job)) continue;
+      const lane = job.payload.routing.lane;
+      const jobs = byLane.get(lane);
+      if (jobs) jobs.push(job);
+      else byLane.set(lane, [job]);
+    }
+    for (const [lane, jobs] of byLane) {
+      await deps.queues[lane].addBulk(
+        jobs.map((job) => ({ name: job.payload.task, data: job.payload, opts: job.options })),
       );
     }
     return {
@@ -108,17 +122,17 @@ export async function readBatchOwner(deps: RecordDeps, batchId: string): Promise
   });
 }
 
-/** Workers count each finished job of a batch, so progress is one hash read. */
+/**
+ * Workers count each finished job of a batch, so progress is one hash read. One HINCRBY
+ * per job: `completed` is the sum of the `verdict:*` counters, not a counter of its own.
+ */
 export async function recordBatchOutcome(
   deps: RecordDeps,
   batchId: string,
   outcome: Verdict | 'failed',
 ): Promise<void> {
-  const key = keys(deps.prefix).batch(batchId);
-  const multi = deps.redis.multi();
-  if (outcome === 'failed') multi.hincrby(key, 'failed', 1);
-  else multi.hincrby(key, 'completed', 1).hincrby(key, `verdict:${outcome}`, 1);
-  await multi.exec();
+  const field = outcome === 'failed' ? 'failed' : `verdict:${outcome}`;
+  await deps.redis.hincrby(keys(deps.prefix).batch(batchId), field, 1);
 }
 
 export async function getBatchSummary(
@@ -131,7 +145,14 @@ export async function getBatchSummary(
     if (!analysisType.success) return null;
     const count = (name: string): number => Number(fields[name] ?? 0);
     const total = count('total');
-    const completed = count('completed');
+    // Batches recorded before `completed` was derived kept it as a counter too; never less.
+    const completed = Math.max(
+      count('completed'),
+      Object.entries(fields).reduce(
+        (sum, [name, value]) => (name.startsWith('verdict:') ? sum + Number(value) : sum),
+        0,
+      ),
+    );
     const failed = count('failed');
     const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, count(`verdict:${v}`)])) as Record<
       Verdict,

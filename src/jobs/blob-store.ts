@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gunzip, gunzipSync, gzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { keys } from './keys.ts';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+/**
+ * Below this, decompressing on the main thread takes microseconds, less than the hop to
+ * libuv's thread pool and back; larger emails are decompressed off it.
+ */
+const SYNC_GUNZIP_MAX_BYTES = 64 * 1024;
 
 /**
  * Raw emails, stored once by content hash and compressed, so jobs and event
@@ -35,6 +40,11 @@ export class BlobStore {
 
   async get(sha256: string): Promise<Uint8Array | null> {
     const compressed = await this.redis.getBuffer(this.keys.blob(sha256));
-    return compressed ? new Uint8Array(await gunzipAsync(compressed)) : null;
+    if (!compressed) return null;
+    const bytes =
+      compressed.byteLength <= SYNC_GUNZIP_MAX_BYTES
+        ? gunzipSync(compressed)
+        : await gunzipAsync(compressed);
+    return new Uint8Array(bytes);
   }
 }

@@ -35,7 +35,8 @@ function publicEntry({ payload: _payload, ...entry }: StoredDeadLetter): DeadLet
 /**
  * The `dlq` lane holds one BullMQ job per dead letter, keyed by the failed
  * job's id; nothing consumes it. It survives restarts with Redis and is
- * trimmed by count and age on every insert, as Sidekiq trims its dead set.
+ * trimmed by count and age on every insert, as Sidekiq trims its dead set, and
+ * periodically (see src/worker/retention.ts).
  */
 export class DeadLetterQueue {
   private readonly redis: Redis;
@@ -120,12 +121,30 @@ export class DeadLetterQueue {
     return jobs.map((job) => job.data).filter(Boolean);
   }
 
-  /** Drops entries past the age limit, then the oldest beyond the count limit. */
-  async trim(): Promise<void> {
-    await this.queues.dlq.clean(this.limits.maxAgeMs, CLEAN_BATCH, 'wait');
-    const excess = (await this.queues.dlq.count()) - this.limits.maxEntries;
-    if (excess <= 0) return;
-    const oldest = await this.queues.dlq.getJobs(['wait'], 0, excess - 1, true);
-    await Promise.all(oldest.map((job) => job.remove().catch(() => undefined)));
+  /**
+   * Drops entries past the age limit, then the oldest beyond the count limit. Runs on every
+   * insert (a bounded step) and from the `dlq_retention` monitoring job (`all`: until done),
+   * so entries age out even when nothing new arrives.
+   */
+  async trim(options: { all?: boolean } = {}): Promise<{ byAge: number; byCount: number }> {
+    const byAge = (
+      await this.queues.dlq.clean(this.limits.maxAgeMs, options.all ? 0 : CLEAN_BATCH, 'wait')
+    ).length;
+    let byCount = 0;
+    for (;;) {
+      const excess = (await this.queues.dlq.count()) - this.limits.maxEntries;
+      if (excess <= 0) break;
+      const oldest = await this.queues.dlq.getJobs(
+        ['wait'],
+        0,
+        Math.min(excess, CLEAN_BATCH) - 1,
+        true,
+      );
+      if (oldest.length === 0) break;
+      await Promise.all(oldest.map((job) => job.remove().catch(() => undefined)));
+      byCount += oldest.length;
+      if (!options.all) break;
+    }
+    return { byAge, byCount };
   }
 }

@@ -12,6 +12,7 @@ import {
   routingSchema,
   workLaneSchema,
   type FailureClass,
+  type Routing,
   type TaskPayload,
 } from '../contracts/queues.ts';
 import { verdictSchema, type AnalysisResult } from '../contracts/analysis-result.ts';
@@ -156,6 +157,24 @@ export async function readJobError(
   const parsedClass = failureClassSchema.safeParse(errorClass);
   if (!code || !parsedClass.success) return null;
   return { code, message: message ?? '', class: parsedClass.data };
+}
+
+/**
+ * Replaces a job's routing (aging lifted it). PEXPIRE NX: a record that expired meanwhile
+ * comes back with the retention period rather than forever.
+ */
+export async function recordRouting(
+  deps: RecordDeps,
+  jobId: string,
+  routing: Routing,
+  ttlMs: number,
+): Promise<void> {
+  const key = keys(deps.prefix).job(jobId);
+  await deps.redis
+    .multi()
+    .hset(key, { routing: JSON.stringify(routing) })
+    .call('PEXPIRE', key, ttlMs, 'NX')
+    .exec();
 }
 
 export async function markCancelled(deps: RecordDeps, jobId: string): Promise<void> {

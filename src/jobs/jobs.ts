@@ -19,7 +19,9 @@ import { DeadLetterQueue } from './dead-letters.ts';
 import { closeQueues, createQueues, type Queues, type RetentionOptions } from './queues.ts';
 import { maxAttempts } from './retry-policy.ts';
 import { connectRedis, createRedis, isRedisOutOfMemory } from './redis.ts';
-import { routeSubmission } from './routing.ts';
+import { readEmailFacts } from './email-facts.ts';
+import { createLoadProbe, readRealtimeLoad, type LoadProbe } from './load.ts';
+import { routeSubmission, type RoutingThresholds } from './routing.ts';
 import { COMPREHENSIVE_CHILDREN, TASKS } from './task-table.ts';
 
 export interface JobsDeps {
@@ -32,6 +34,10 @@ export interface JobsDeps {
   retention: RetentionOptions;
   /** BullMQ attempts per job; each failure class stops sooner (see retry-policy.ts). */
   attempts: number;
+  /** Routing thresholds; the configuration's defaults when absent. */
+  routing?: RoutingThresholds;
+  /** Realtime's load, for routing; without it nothing spills to `background`. */
+  load?: LoadProbe;
 }
 
 /** Every analysis job retries through the worker's classified backoff strategy. */
@@ -47,7 +53,7 @@ export interface Submission {
   owner: string;
 }
 
-interface PreparedJob {
+export interface PreparedJob {
   payload: TaskPayload;
   options: JobOptions;
 }
@@ -59,14 +65,37 @@ interface JobOptions {
   backoff: { type: string };
 }
 
-/** Stores the email and records the job: everything but enqueueing it. */
+/** A bulk submission being prepared: its jobs routed to realtime wait there too. */
+export interface BatchContext {
+  id: string;
+  realtimeQueued: number;
+}
+
+/** Routes, stores the email and records the job: everything but enqueueing it. */
 export async function prepareJob(
   deps: JobsDeps,
   submission: Submission,
-  batchId?: string,
+  batch?: BatchContext,
 ): Promise<PreparedJob> {
   const jobId = randomUUID();
-  const routing = routeSubmission(submission);
+  const load = (await deps.load?.read()) ?? undefined;
+  const routing = routeSubmission({
+    analysisType: submission.analysisType,
+    priority: submission.priority,
+    bulk: batch !== undefined,
+    email: readEmailFacts(submission.email),
+    ...(load
+      ? {
+          load: {
+            ...load,
+            realtimeBacklog: load.realtimeBacklog + (batch?.realtimeQueued ?? 0),
+          },
+        }
+      : {}),
+    ...(deps.routing ? { thresholds: deps.routing } : {}),
+  });
+  if (batch && routing.lane === 'realtime') batch.realtimeQueued += 1;
+  const batchId = batch?.id;
   const payload: TaskPayload = {
     job_id: jobId,
     task: routing.task,
@@ -276,12 +305,23 @@ export interface OpenJobs extends JobsDeps {
   close(): Promise<void>;
 }
 
-/** Connects a producer to Redis and opens the lanes; what an API instance needs to enqueue and read. */
+/**
+ * Connects a producer to Redis and opens the lanes; what an API instance needs to enqueue
+ * and read. BullMQ gets a connection of its own: it registers its Lua scripts on it, and
+ * ioredis copies them all into every MULTI made there (see worker-runtime.ts).
+ */
 export async function openJobs(config: Config, redisUrl: string): Promise<OpenJobs> {
   const redis = createRedis(redisUrl, 'producer', 'phishnet-api');
-  await connectRedis(redis);
-  const queues = createQueues(redis, config.prefix, config.retention);
-  const flows = new FlowProducer({ connection: redis, prefix: config.prefix });
+  const bullRedis = createRedis(redisUrl, 'producer', 'phishnet-api-bullmq');
+  try {
+    await Promise.all([connectRedis(redis), connectRedis(bullRedis)]);
+  } catch (err) {
+    redis.disconnect();
+    bullRedis.disconnect();
+    throw err;
+  }
+  const queues = createQueues(bullRedis, config.prefix, config.retention);
+  const flows = new FlowProducer({ connection: bullRedis, prefix: config.prefix });
   return {
     redis,
     queues,
@@ -291,10 +331,13 @@ export async function openJobs(config: Config, redisUrl: string): Promise<OpenJo
     prefix: config.prefix,
     retention: config.retention,
     attempts: maxAttempts(config.retry),
+    routing: config.routing,
+    load: createLoadProbe(() => readRealtimeLoad(redis, queues), config.routing.loadCacheMs),
     async close() {
       await flows.close();
       await closeQueues(queues);
       redis.disconnect();
+      bullRedis.disconnect();
     },
   };
 }

@@ -2,8 +2,8 @@
  * Job statistics kept in Redis, so every API instance gives the same answer
  * and nothing is lost when one restarts.
  *
- * Workers call `recordJobOutcome` when a job finishes; it HINCRBYs three hashes
- * in one MULTI (see docs/redis-keys.md):
+ * Workers add each finished job's outcome to an `OutcomeTally` and write it every
+ * few hundred milliseconds: HINCRBYs on three hashes in one MULTI (see docs/redis-keys.md):
  *   {prefix}:stats:minute:{epochMinute}  25 h TTL: the 24 h window and per-minute charts
  *   {prefix}:stats:hour:{epochHour}      26 h TTL: so a 24 h sum reads ~25 hashes, not 1,440
  *   {prefix}:stats:totals                no TTL, bounded by tasks × classes × buckets: Prometheus counters
@@ -67,42 +67,95 @@ export function bucketBound(durationMs: number): string {
   return bound === undefined ? '+Inf' : String(bound);
 }
 
+/**
+ * Outcomes added up in memory and written in one MULTI: a busy worker writes its
+ * counters a few times a second instead of a dozen HINCRBYs per job.
+ */
+export class OutcomeTally {
+  private readonly keys: ReturnType<typeof keys>;
+  /** Hash key → field → increment. */
+  private increments = new Map<string, Map<string, number>>();
+  /** Windowed hash key → its TTL. */
+  private expiries = new Map<string, number>();
+
+  constructor(prefix: string) {
+    this.keys = keys(prefix);
+  }
+
+  get isEmpty(): boolean {
+    return this.increments.size === 0;
+  }
+
+  add(outcome: JobOutcome): void {
+    const at = outcome.at ?? Date.now();
+    const minuteKey = this.keys.statsMinute(Math.floor(at / MINUTE_MS));
+    const hourKey = this.keys.statsHour(Math.floor(at / HOUR_MS));
+    const totalsKey = this.keys.statsTotals();
+    const durationMs = Math.max(0, Math.round(outcome.durationMs));
+    const windowed = (field: string, by: number): void => {
+      this.increment(minuteKey, field, by);
+      this.increment(hourKey, field, by);
+    };
+    const finished = outcome.outcome !== 'retried';
+    if (finished) windowed(`lane:${outcome.lane}:${outcome.outcome}`, 1);
+    if (outcome.task !== null && outcome.lane !== 'monitoring') {
+      const task = outcome.task;
+      windowed(outcome.outcome, 1);
+      if (finished) {
+        windowed('finished_ms', durationMs);
+        windowed(`task:${task}:${outcome.outcome}`, 1);
+        windowed(`task:${task}:ms`, durationMs);
+        this.increment(totalsKey, `task:${task}:ms`, durationMs);
+        this.increment(totalsKey, `task:${task}:count`, 1);
+        this.increment(totalsKey, `task:${task}:le:${bucketBound(durationMs)}`, 1);
+        if (outcome.outcome === 'completed') this.increment(totalsKey, `task:${task}:completed`, 1);
+        else {
+          this.increment(
+            totalsKey,
+            `task:${task}:failed:${outcome.failureClass ?? 'temporary'}`,
+            1,
+          );
+        }
+      }
+    }
+    this.expiries.set(minuteKey, MINUTE_TTL_MS);
+    this.expiries.set(hourKey, HOUR_TTL_MS);
+  }
+
+  /** Writes what was added since the last write, and starts again from nothing. */
+  async write(redis: Redis): Promise<void> {
+    if (this.isEmpty) return;
+    const increments = this.increments;
+    const expiries = this.expiries;
+    this.increments = new Map();
+    this.expiries = new Map();
+    const multi = redis.multi();
+    for (const [key, fields] of increments) {
+      for (const [field, by] of fields) multi.hincrby(key, field, by);
+    }
+    for (const [key, ttlMs] of expiries) multi.pexpire(key, ttlMs);
+    await multi.exec();
+  }
+
+  private increment(key: string, field: string, by: number): void {
+    let fields = this.increments.get(key);
+    if (!fields) {
+      fields = new Map();
+      this.increments.set(key, fields);
+    }
+    fields.set(field, (fields.get(field) ?? 0) + by);
+  }
+}
+
 /** Records one finished (or retried) job in the minute, hour and totals hashes. */
 export async function recordJobOutcome(
   redis: Redis,
   prefix: string,
   outcome: JobOutcome,
 ): Promise<void> {
-  const at = outcome.at ?? Date.now();
-  const k = keys(prefix);
-  const minuteKey = k.statsMinute(Math.floor(at / MINUTE_MS));
-  const hourKey = k.statsHour(Math.floor(at / HOUR_MS));
-  const durationMs = Math.max(0, Math.round(outcome.durationMs));
-  const windowed: Record<string, number> = {};
-  const totals: Record<string, number> = {};
-  const finished = outcome.outcome !== 'retried';
-  if (finished) windowed[`lane:${outcome.lane}:${outcome.outcome}`] = 1;
-  if (outcome.task !== null && outcome.lane !== 'monitoring') {
-    const task = outcome.task;
-    windowed[outcome.outcome] = 1;
-    if (finished) {
-      windowed.finished_ms = durationMs;
-      windowed[`task:${task}:${outcome.outcome}`] = 1;
-      windowed[`task:${task}:ms`] = durationMs;
-      totals[`task:${task}:ms`] = durationMs;
-      totals[`task:${task}:count`] = 1;
-      totals[`task:${task}:le:${bucketBound(durationMs)}`] = 1;
-      if (outcome.outcome === 'completed') totals[`task:${task}:completed`] = 1;
-      else totals[`task:${task}:failed:${outcome.failureClass ?? 'temporary'}`] = 1;
-    }
-  }
-  const multi = redis.multi();
-  for (const [field, by] of Object.entries(windowed)) {
-    multi.hincrby(minuteKey, field, by).hincrby(hourKey, field, by);
-  }
-  for (const [field, by] of Object.entries(totals)) multi.hincrby(k.statsTotals(), field, by);
-  multi.pexpire(minuteKey, MINUTE_TTL_MS).pexpire(hourKey, HOUR_TTL_MS);
-  await multi.exec();
+  const tally = new OutcomeTally(prefix);
+  tally.add(outcome);
+  await tally.write(redis);
 }
 
 const toNumber = (value: string | null | undefined): number => {

@@ -61,8 +61,8 @@ const RECONCILE_BATCH = 500;
 
 /**
  * The periodic pass (monitoring lane): buries failed jobs that no worker buried
- * (BullMQ fails a job that stalled too often without a worker event), and trims
- * the dead-letter queue by age even when nothing new arrives.
+ * (BullMQ fails a job that stalled too often without a worker event). Trimming the
+ * dead-letter queue by age and count is `dlq_retention`'s (see retention.ts).
  */
 export async function reconcileDeadLetters(deps: BuryDeps, queues: Queues): Promise<number> {
   let buried = 0;
@@ -73,6 +73,5 @@ export async function reconcileDeadLetters(deps: BuryDeps, queues: Queues): Prom
       if (!before && (await deps.deadLetters.has(job.id ?? ''))) buried += 1;
     }
   }
-  await deps.deadLetters.trim();
   return buried;
 }

@@ -8,11 +8,17 @@ import type { Config } from '../config/config.ts';
 import { classifyFailure } from '../jobs/failures.ts';
 import { publishHeartbeat, removeHeartbeat } from '../jobs/heartbeats.ts';
 import { readJobError } from '../jobs/job-record.ts';
-import { recordJobOutcome, type JobOutcomeKind } from '../jobs/stats.ts';
+import { OutcomeTally, type JobOutcomeKind } from '../jobs/stats.ts';
 import { coerceError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 
 const STOP_TIMEOUT_MS = 2_000;
+/**
+ * Finished jobs' statistics are written at most this long after the job finished (and at
+ * every heartbeat): one MULTI for all of them, not one per job. A crash loses at most this
+ * window of statistics, never a job.
+ */
+export const STATS_FLUSH_MS = 250;
 
 async function settleWithin(work: Promise<void>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -49,7 +55,7 @@ export interface WorkerHeartbeat {
   watch(worker: Worker): void;
   onJobStarted(): void;
   onJobFinished(lane: Lane, job: Job, end: JobEnd): void;
-  /** Publishes a heartbeat now. */
+  /** Publishes a heartbeat now, and writes the statistics gathered so far. */
   beat(): Promise<void>;
   /**
    * Stops beating and waits for pending statistics writes. By default the worker
@@ -77,7 +83,32 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<WorkerH
   let processed = 0;
   let failed = 0;
   let beating: Promise<void> | null = null;
+  // Failed jobs whose class is still being looked up; their outcome joins the tally after.
   const pending = new Set<Promise<void>>();
+  const tally = new OutcomeTally(prefix);
+  let flushTimer: NodeJS.Timeout | null = null;
+  let flushing: Promise<void> = Promise.resolve();
+
+  /** Writes the tally; writes are chained, so a slow Redis never has two in flight. */
+  const flushStats = (): Promise<void> => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    flushing = flushing.then(() =>
+      tally.write(redis).catch((err: unknown) => {
+        logger.warn({ err: coerceError(err), workerId: id }, 'worker:stats:failed');
+      }),
+    );
+    return flushing;
+  };
+  const scheduleFlush = (): void => {
+    flushTimer ??= setTimeout(() => void flushStats(), STATS_FLUSH_MS);
+    flushTimer.unref();
+  };
+  /** Waits for the class lookups under way, then writes everything gathered. */
+  const settleStats = async (): Promise<void> => {
+    await Promise.all([...pending]);
+    await flushStats();
+  };
 
   const snapshot = (): Heartbeat => {
     const now = Date.now();
@@ -100,7 +131,7 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<WorkerH
   };
 
   const beat = async (): Promise<void> => {
-    // A slow Redis must not pile up beats.
+    // A slow Redis must not pile up beats; the statistics are written beside, never in the way.
     beating ??= publishHeartbeat(redis, prefix, snapshot(), config.heartbeat.deadRetentionMs)
       .catch((err: unknown) => {
         logger.warn({ err: coerceError(err), workerId: id }, 'worker:heartbeat:failed');
@@ -108,7 +139,7 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<WorkerH
       .finally(() => {
         beating = null;
       });
-    return beating;
+    await Promise.all([beating, settleStats()]);
   };
 
   const track = (work: Promise<void>): void => {
@@ -142,19 +173,22 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<WorkerH
     const finishedAt = job.finishedOn ?? Date.now();
     const durationMs = job.processedOn === undefined ? 0 : finishedAt - job.processedOn;
     const task = lane === 'monitoring' ? null : job.name;
-    track(
-      (async () => {
-        const failureClass = end.ok ? undefined : await failureClassOf(job, end.error);
-        await recordJobOutcome(redis, prefix, {
-          lane,
-          task,
-          outcome,
-          durationMs,
-          at: finishedAt,
-          ...(failureClass ? { failureClass } : {}),
-        });
-      })(),
-    );
+    const add = (failureClass?: FailureClass): void => {
+      tally.add({
+        lane,
+        task,
+        outcome,
+        durationMs,
+        at: finishedAt,
+        ...(failureClass ? { failureClass } : {}),
+      });
+      scheduleFlush();
+    };
+    if (end.ok) {
+      add();
+      return;
+    }
+    track(failureClassOf(job, end.error).then(add));
   };
 
   const timer = setInterval(() => {
@@ -189,8 +223,8 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<WorkerH
       // shutdown must not. A heartbeat left behind just turns dead, then expires.
       await settleWithin(
         (async () => {
-          await Promise.all([...pending]);
           await beating;
+          await settleStats();
           if (stopOptions.deregister === false) return;
           await removeHeartbeat(redis, prefix, id).catch((err: unknown) => {
             logger.warn({ err: coerceError(err), workerId: id }, 'worker:heartbeat:remove:failed');

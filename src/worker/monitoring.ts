@@ -7,7 +7,9 @@ import { keys } from '../jobs/keys.ts';
 import { laneDepths, type Queues } from '../jobs/queues.ts';
 import { DAY_MS } from '../lib/time.ts';
 import { reconcileDeadLetters, type BuryDeps } from './dead-letter.ts';
+import { agePriorities } from './aging.ts';
 import { refreshFeeds, type FeedRefreshResult } from './feed-refresh.ts';
+import { removeExpiredResults, trimDeadLetters } from './retention.ts';
 
 /** 24 hours of one-minute snapshots. */
 export const METRICS_HISTORY_LENGTH = 1_440;
@@ -22,6 +24,9 @@ export const MONITORING_JOBS = {
   metricsSnapshot: 'metrics_snapshot',
   feedRefresh: 'feed_refresh',
   dlqReconcile: 'dlq_reconcile',
+  dlqRetention: 'dlq_retention',
+  resultRetention: 'result_retention',
+  priorityAging: 'priority_aging',
 } as const;
 
 export interface MonitoringDeps {
@@ -40,6 +45,23 @@ export async function runMonitoringJob(deps: MonitoringDeps, job: Job): Promise<
       return refreshConfiguredFeeds(deps);
     case MONITORING_JOBS.dlqReconcile:
       return { buried: await reconcileDeadLetters(deps.bury, deps.queues) };
+    case MONITORING_JOBS.dlqRetention:
+      return trimDeadLetters(deps.bury.deadLetters);
+    case MONITORING_JOBS.resultRetention:
+      return removeExpiredResults({
+        redis: deps.redis,
+        queues: deps.queues,
+        prefix: deps.config.prefix,
+        ttlMs: deps.config.retention.resultTtlMs,
+      });
+    case MONITORING_JOBS.priorityAging:
+      return agePriorities({
+        redis: deps.redis,
+        queues: deps.queues,
+        prefix: deps.config.prefix,
+        afterMs: deps.config.aging.afterMs,
+        ttlMs: deps.config.retention.resultTtlMs,
+      });
     default:
       throw new Error(`unknown monitoring job ${job.name}`);
   }

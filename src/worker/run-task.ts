@@ -1,7 +1,12 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { AnalysisResult } from '../contracts/analysis-result.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
-import { taskPayloadSchema, type FailureClass, type JobKind } from '../contracts/queues.ts';
+import {
+  taskPayloadSchema,
+  type FailureClass,
+  type JobKind,
+  type TaskPayload,
+} from '../contracts/queues.ts';
 import type { Config } from '../config/config.ts';
 import type { EnginePorts } from '../engine/types.ts';
 import type { BlobStore } from '../jobs/blob-store.ts';
@@ -47,12 +52,20 @@ export async function runTask(
   cancelSignal?: AbortSignal,
 ): Promise<AnalysisResult> {
   try {
-    const result = await runProcessor(deps, job, cancelSignal);
-    if (job.id && isTopLevel(job)) {
-      await recordJobVerdict(deps, job.id, result, deps.config.retention.resultTtlMs);
+    const parsed = taskPayloadSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new AppError('TASK_PAYLOAD_INVALID', `invalid task payload: ${parsed.error.message}`);
     }
-    const batchId = topLevelBatch(job);
-    if (batchId) await recordBatchOutcome(deps, batchId, result.verdict);
+    const payload = parsed.data;
+    const result = await runProcessor(deps, job, payload, cancelSignal);
+    // Only a top-level job has a record and counts in its batch; a flow's children count
+    // through their parent. Both writes are in flight together: one round trip.
+    if (payload.job_id === job.id) {
+      await Promise.all([
+        recordJobVerdict(deps, payload.job_id, result, deps.config.retention.resultTtlMs),
+        payload.batch_id ? recordBatchOutcome(deps, payload.batch_id, result.verdict) : undefined,
+      ]);
+    }
     return result;
   } catch (err) {
     const error = coerceError(err);
@@ -74,11 +87,6 @@ export async function runTask(
 }
 
 /** The API's own job, not a flow's child (whose job id is its parent's plus the task). */
-function isTopLevel(job: Job<unknown>): boolean {
-  const payload = taskPayloadSchema.safeParse(job.data);
-  return payload.success && payload.data.job_id === job.id;
-}
-
 /** The batch a top-level job belongs to; a flow's children are counted through their parent. */
 export function topLevelBatch(job: Job<unknown>): string | undefined {
   const payload = taskPayloadSchema.safeParse(job.data);
@@ -88,20 +96,28 @@ export function topLevelBatch(job: Job<unknown>): string | undefined {
 async function runProcessor(
   deps: RunTaskDeps,
   job: Job<unknown>,
+  payload: TaskPayload,
   cancelSignal: AbortSignal | undefined,
 ): Promise<AnalysisResult> {
-  const parsed = taskPayloadSchema.safeParse(job.data);
-  if (!parsed.success) {
-    throw new AppError('TASK_PAYLOAD_INVALID', `invalid task payload: ${parsed.error.message}`);
-  }
-  const payload = parsed.data;
   const email = await deps.blobs.get(payload.email_ref);
   if (!email) {
     throw new AppError('TASK_EMAIL_EXPIRED', `email ${payload.email_ref} is no longer stored`);
   }
   const limitMs = taskTimeLimitMs(payload.task, deps.config.taskTimeLimitMs);
-  const timeLimit = AbortSignal.timeout(limitMs);
-  const signal = cancelSignal ? AbortSignal.any([cancelSignal, timeLimit]) : timeLimit;
+  // One controller and one timer, cleared when the task ends (AbortSignal.timeout's timer
+  // would outlive every job by its whole time limit).
+  const controller = new AbortController();
+  const limit = { reached: false };
+  const timer = setTimeout(() => {
+    limit.reached = true;
+    controller.abort(new DOMException('the task exceeded its time limit', 'TimeoutError'));
+  }, limitMs);
+  const onCancel = (): void => {
+    controller.abort(cancelSignal?.reason);
+  };
+  if (cancelSignal?.aborted) onCancel();
+  else cancelSignal?.addEventListener('abort', onCancel, { once: true });
+  const signal = controller.signal;
   try {
     return await deps.processors[payload.task]({
       payload,
@@ -121,7 +137,7 @@ async function runProcessor(
     if (cancelSignal?.aborted) {
       throw new AppError('TASK_CANCELLED', `${payload.task} was cancelled`, { cause: err });
     }
-    if (timeLimit.aborted) {
+    if (limit.reached) {
       throw new AppError(
         'TASK_TIME_LIMIT_EXCEEDED',
         `${payload.task} exceeded its time limit of ${limitMs} ms`,
@@ -129,5 +145,8 @@ async function runProcessor(
       );
     }
     throw err;
+  } finally {
+    clearTimeout(timer);
+    cancelSignal?.removeEventListener('abort', onCancel);
   }
 }

@@ -10,7 +10,8 @@ const DLQ_RECONCILE_MS = MINUTE_MS;
 
 /**
  * Registers the periodic tasks as BullMQ job schedulers on the monitoring lane.
- * Upserting is idempotent, so two schedulers never run a task twice.
+ * Upserting is idempotent: a scheduler is keyed by its id, and each run's job id is made
+ * of that id and the run's time, so two schedulers never run a task twice.
  */
 export async function startScheduler(options: {
   config: Config;
@@ -21,16 +22,21 @@ export async function startScheduler(options: {
   const redis = createRedis(options.redisUrl, 'worker', 'phishnet-scheduler');
   await connectRedis(redis);
   const queues = createQueues(redis, config.prefix, config.retention);
-  await queues.monitoring.upsertJobScheduler(
-    MONITORING_JOBS.metricsSnapshot,
-    { every: config.metricsSnapshotMs },
-    { name: MONITORING_JOBS.metricsSnapshot, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-  );
-  await queues.monitoring.upsertJobScheduler(
-    MONITORING_JOBS.dlqReconcile,
-    { every: DLQ_RECONCILE_MS },
-    { name: MONITORING_JOBS.dlqReconcile, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-  );
+  const every: [name: string, everyMs: number][] = [
+    [MONITORING_JOBS.metricsSnapshot, config.metricsSnapshotMs],
+    [MONITORING_JOBS.dlqReconcile, DLQ_RECONCILE_MS],
+    [MONITORING_JOBS.dlqRetention, config.retentionIntervalMs],
+    [MONITORING_JOBS.resultRetention, config.retentionIntervalMs],
+    [MONITORING_JOBS.priorityAging, config.aging.intervalMs],
+  ];
+  for (const [name, everyMs] of every) {
+    // The scheduler id is the task's name: a second scheduler upserts the same one.
+    await queues.monitoring.upsertJobScheduler(
+      name,
+      { every: everyMs },
+      { name, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  }
   if (config.feeds.sources.length > 0) {
     await queues.monitoring.upsertJobScheduler(
       MONITORING_JOBS.feedRefresh,

@@ -41,7 +41,13 @@ export interface WorkerRuntime {
   close(): Promise<void>;
 }
 
-/** One BullMQ Worker per lane in this process, sharing one Redis connection for its own reads. */
+/**
+ * One BullMQ Worker per lane in this process. BullMQ's queues and workers share one
+ * connection; PhishNet's own keys (emails, job records, statistics) use another: BullMQ
+ * registers its Lua scripts on the connection it is given, and ioredis copies every one of
+ * them into each MULTI or pipeline made on that connection, which made each job's few writes
+ * cost more than BullMQ's own work.
+ */
 export async function startWorkers(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const { config, logger } = options;
   // The model is read and validated once, at start and before any connection, so a bad
@@ -51,9 +57,10 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
     model: loadModel(),
   };
   const redis = createRedis(options.redisUrl, 'worker', 'phishnet-worker');
-  await connectRedis(redis);
+  const bullRedis = createRedis(options.redisUrl, 'worker', 'phishnet-worker-bullmq');
+  await Promise.all([connectRedis(redis), connectRedis(bullRedis)]);
   const blobs = new BlobStore(redis, config.prefix, config.retention.resultTtlMs);
-  const queues = createQueues(redis, config.prefix, config.retention);
+  const queues = createQueues(bullRedis, config.prefix, config.retention);
   const processors = { ...PROCESSORS, ...options.processors };
   const indicators = createIndicatorCache(
     new IntelStore(redis, config.prefix),
@@ -99,7 +106,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
         }
       };
       const worker = new Worker(lane, processor, {
-        connection: redis,
+        connection: bullRedis,
         prefix: config.prefix,
         concurrency: lane === 'monitoring' ? 1 : options.concurrency,
         settings: { backoffStrategy: classifiedBackoff(config.retry) },
@@ -154,6 +161,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
       await heartbeat.stop();
       await closeQueues(queues);
       redis.disconnect();
+      bullRedis.disconnect();
     },
   };
 }

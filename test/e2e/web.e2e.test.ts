@@ -134,6 +134,12 @@ describe('the web app in Chromium', () => {
       true,
     );
     await expect(page.getByRole('link', { name: 'Workers' }).isVisible()).resolves.toBe(true);
+
+    // Signing in as an admin also set the dashboards' cookie: the seed's URL opens the
+    // dashboard itself instead of redirecting to /admin/login.
+    await page.goto(`${base}/api/v1/workers/dashboard`);
+    await page.getByRole('table', { name: 'Workers' }).waitFor({ timeout: 20_000 });
+    expect(new URL(page.url()).pathname).toBe('/api/v1/workers/dashboard');
   });
 
   it('uploads a phishing .eml, shows its progress live, and names the deceptive link', async () => {

@@ -2,7 +2,12 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import type { DlqList } from '../../src/contracts/dlq.ts';
-import type { History, WorkersStatus, WorkerStats } from '../../src/contracts/workers.ts';
+import type {
+  History,
+  ScaleStatus,
+  WorkersStatus,
+  WorkerStats,
+} from '../../src/contracts/workers.ts';
 import type { ApiClient, QueuesStatus } from '../../web/src/api/client.ts';
 import { JobManagementDashboard } from '../../web/src/components/JobManagementDashboard/JobManagementDashboard.tsx';
 import {
@@ -106,23 +111,33 @@ const oneDead: DlqList = {
   ],
 };
 
+const scaleStatus: ScaleStatus = {
+  timestamp: NOW,
+  orchestrator: 'local',
+  mode: 'auto',
+  min_workers: 1,
+  max_workers: 8,
+  current_workers: 4,
+  desired_workers: 5,
+  lanes: { heavy: { workers: 2, current_workers: 2, desired_workers: 2 } },
+  last_decision: {
+    action: 'up',
+    target_workers: 3,
+    reason: '40 jobs waiting, above 20',
+    at: NOW,
+  },
+  cooldown_remaining_seconds: 12,
+  supervisors: 1,
+  instances: [],
+};
+
 function dashboardApi(overrides: Partial<ApiClient> = {}): ApiClient {
   return fakeApi({
     workerStats: () => Promise.resolve(stats),
     workersStatus: () => Promise.resolve(workers),
     queues: () => Promise.resolve(queues),
     history: () => Promise.resolve(history),
-    scaleState: () =>
-      Promise.resolve({
-        mode: 'auto',
-        min_workers: 1,
-        max_workers: 8,
-        current_workers: 2,
-        desired_workers: 3,
-        last_decision: { action: 'up', reason: '40 jobs waiting, above 20', at: NOW },
-        cooldown_remaining_seconds: 12,
-        supervisors: [],
-      }),
+    scaleState: () => Promise.resolve(scaleStatus),
     deadLetters: () => Promise.resolve(emptyDlq),
     ...overrides,
   });
@@ -220,16 +235,21 @@ describe('JobManagementDashboard', () => {
         target_workers: 4,
         min_workers: 1,
         max_workers: 8,
+        supervisors: 1,
         message: 'scaling to 4 worker processes',
       }),
     );
     renderDashboard(dashboardApi({ scale }));
     const facts = await screen.findByLabelText('Scaling state');
-    expect(facts).toHaveTextContent('2 running, 3 wanted');
-    expect(facts).toHaveTextContent('scale up: 40 jobs waiting, above 20');
+    expect(facts).toHaveTextContent('4 running, 5 wanted');
+    expect(facts).toHaveTextContent('heavy only2 per supervisor: 2 running, 2 wanted');
+    expect(facts).toHaveTextContent('Supervisors1');
+    expect(facts).toHaveTextContent('scale up to 3: 40 jobs waiting, above 20');
     const user = userEvent.setup();
     await user.click(screen.getByLabelText('Fixed count'));
     const count = screen.getByLabelText('Worker processes');
+    // The fixed count is per supervisor and general workers only: the last target, not the sum.
+    expect(count).toHaveValue(3);
     await user.clear(count);
     await user.type(count, '4');
     await user.click(screen.getByRole('button', { name: 'Apply' }));
@@ -255,6 +275,19 @@ describe('JobManagementDashboard', () => {
     await userEvent.setup().click(screen.getByRole('button', { name: 'Apply' }));
     expect(await screen.findByText('Scaling was refused')).toBeInTheDocument();
     expect(screen.getByText('workers are scaled by KEDA in Kubernetes mode')).toBeInTheDocument();
+  });
+
+  it('leaves scaling to KEDA in Kubernetes mode', async () => {
+    renderDashboard(
+      dashboardApi({
+        scaleState: () =>
+          Promise.resolve({ ...scaleStatus, orchestrator: 'kubernetes', supervisors: 0 }),
+      }),
+    );
+    expect(await screen.findByLabelText('Scaling state')).toHaveTextContent(
+      'workers are scaled by KEDA',
+    );
+    expect(screen.getByRole('button', { name: 'Apply' })).toBeDisabled();
   });
 
   it('pauses a lane', async () => {

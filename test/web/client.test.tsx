@@ -23,6 +23,42 @@ describe('the API client', () => {
     });
   });
 
+  it("opens the dashboards' cookie with the token and closes it with the cookie alone", async () => {
+    const onUnauthorized = vi.fn();
+    const open = respond(200, { sub: 'root', role: 'admin', expires_in_seconds: 3600 });
+    const api = createApiClient({
+      baseUrl: '/api/v1',
+      getToken: () => 'session-tok',
+      fetch: open,
+      onUnauthorized,
+    });
+    await expect(api.openDashboardSession('new-tok')).resolves.toMatchObject({ sub: 'root' });
+    expect(open).toHaveBeenCalledWith('/api/v1/auth/session', {
+      method: 'POST',
+      headers: { accept: 'application/json', authorization: 'Bearer new-tok' },
+      credentials: 'same-origin',
+    });
+
+    const close = respond(401, {
+      error: { code: 'API_UNAUTHORIZED', message: 'no session' },
+      requestId: 'r1',
+    });
+    const closing = createApiClient({
+      baseUrl: '/api/v1',
+      getToken: () => 'session-tok',
+      fetch: close,
+      onUnauthorized,
+    });
+    await expect(closing.closeDashboardSession()).rejects.toMatchObject({ status: 401 });
+    expect(close).toHaveBeenCalledWith('/api/v1/auth/session', {
+      method: 'DELETE',
+      headers: { accept: 'application/json' },
+      credentials: 'same-origin',
+    });
+    // Having no cookie to drop is not the session's token being refused.
+    expect(onUnauthorized).not.toHaveBeenCalled();
+  });
+
   it('puts search filters in the query string, leaving out empty ones', async () => {
     const fetch = respond(200, { jobs: [], next_cursor: null, searched_until: null });
     const api = createApiClient({ baseUrl: '/api/v1', getToken: () => null, fetch });

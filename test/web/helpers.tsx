@@ -7,7 +7,7 @@ import { QueryClient } from '@tanstack/react-query';
 import { render, type RenderResult } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { ApiError, type ApiClient } from '../../web/src/api/client.ts';
-import type { Me } from '../../web/src/api/pending-contracts.ts';
+import type { Me } from '../../web/src/api/client.ts';
 import { AppProviders } from '../../web/src/components/AppProviders/AppProviders.tsx';
 import type { Services, SocketLike } from '../../web/src/hooks/services.ts';
 import { TOKEN_STORAGE_KEY } from '../../web/src/hooks/useAuth.ts';

@@ -290,6 +290,70 @@ describe('signing in', () => {
     expect(sessionStorage.getItem('phishnet.token')).toBeNull();
   });
 
+  it('refuses a token on a server without /auth/me instead of taking it for an admin', async () => {
+    renderWithServices(<App />, {
+      api: fakeApi({
+        me: () =>
+          Promise.reject(apiError(404, 'API_ROUTE_NOT_FOUND', 'no route GET /api/v1/auth/me')),
+      }),
+    });
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Token'), 'abc');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Sign-in failed');
+    expect(alert).toHaveTextContent('This token is not accepted');
+    expect(screen.queryByRole('navigation', { name: 'Main' })).toBeNull();
+    expect(sessionStorage.getItem('phishnet.token')).toBeNull();
+  });
+
+  it("opens the dashboards' cookie session for an admin, and closes it on sign-out", async () => {
+    window.history.replaceState(null, '', '/jobs');
+    const openDashboardSession = vi.fn(() =>
+      Promise.reject(apiError(503, 'API_REDIS_UNAVAILABLE', 'Redis is down')),
+    );
+    const closeDashboardSession = vi.fn(() => Promise.resolve());
+    renderWithServices(<App />, {
+      api: fakeApi({
+        me: () => Promise.resolve({ sub: 'root', role: 'admin' as const }),
+        openDashboardSession,
+        closeDashboardSession,
+        searchJobs: () => Promise.resolve({ jobs: [], next_cursor: null, searched_until: null }),
+      }),
+    });
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Token'), 'adm.in.tok');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    // A failed cookie session does not block signing in.
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    expect(openDashboardSession).toHaveBeenCalledWith('adm.in.tok');
+    expect(within(nav).getByRole('link', { name: 'Workers' })).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(closeDashboardSession).toHaveBeenCalledTimes(1);
+    expect(await screen.findByLabelText('Token')).toBeInTheDocument();
+  });
+
+  it("does not ask for the dashboards' session for an analyst", async () => {
+    window.history.replaceState(null, '', '/jobs');
+    const openDashboardSession = vi.fn(() => Promise.reject(new Error('not for analysts')));
+    const closeDashboardSession = vi.fn(() => Promise.resolve());
+    renderWithServices(<App />, {
+      api: fakeApi({
+        me: () => Promise.resolve({ sub: 'bob', role: 'analyst' as const }),
+        openDashboardSession,
+        closeDashboardSession,
+        searchJobs: () => Promise.resolve({ jobs: [], next_cursor: null, searched_until: null }),
+      }),
+    });
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Token'), 'an.alyst.tok');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    await screen.findByRole('navigation', { name: 'Main' });
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(openDashboardSession).not.toHaveBeenCalled();
+    expect(closeDashboardSession).not.toHaveBeenCalled();
+  });
+
   it('keeps analysts out of the worker dashboard', async () => {
     signInAs({ sub: 'bob', role: 'analyst' });
     window.history.replaceState(null, '', '/api/v1/workers/dashboard');

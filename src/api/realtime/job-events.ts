@@ -23,12 +23,14 @@ export class JobEventHub {
     this.jobs = jobs;
     for (const lane of WORK_LANES) {
       const laneEvents = events[lane];
+      // Every job's events reach every API instance; only watched ones are worth decoding.
       laneEvents.on('progress', ({ jobId, data }) => {
-        if (typeof data === 'number') {
+        if (typeof data === 'number' && this.listeners.has(jobId)) {
           this.emit(jobId, { type: 'progress_update', job_id: jobId, progress: data });
         }
       });
       laneEvents.on('completed', ({ jobId, returnvalue }) => {
+        if (!this.listeners.has(jobId)) return;
         const result = (
           typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue
         ) as AnalysisResult;

@@ -3,7 +3,7 @@
  * and `fetch`, so tests hand it their own `fetch`, or replace the whole client
  * with an object of their own that implements `ApiClient`.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   batchListSchema,
   batchStatusSchema,
@@ -25,6 +25,7 @@ import {
   type SubmitRequest,
   type SubmitResponse,
 } from '../../../src/contracts/api.ts';
+import { authMeSchema, authSessionSchema, type Principal } from '../../../src/contracts/auth.ts';
 import {
   dlqBulkResultSchema,
   dlqListSchema,
@@ -37,22 +38,24 @@ import {
   historySchema,
   laneStateSchema,
   queuesStatusSchema,
+  scaleAcceptedSchema,
+  scaleRequestSchema,
+  scaleStatusSchema,
   workersStatusSchema,
   workerStatsSchema,
   type History,
   type LaneState,
+  type ScaleAccepted,
+  type ScaleStatus,
   type WorkersStatus,
   type WorkerStats,
 } from '../../../src/contracts/workers.ts';
-import {
-  meSchema,
-  scaleResponseSchema,
-  scaleStateSchema,
-  type Me,
-  type ScaleRequest,
-  type ScaleResponse,
-  type ScaleState,
-} from './pending-contracts.ts';
+
+/** Who a token belongs to (`GET /api/v1/auth/me`). */
+export type Me = Principal;
+/** What the client sends to `POST /api/v1/workers/scale` (before the server fills defaults). */
+export type ScaleRequest = z.input<typeof scaleRequestSchema>;
+export type DashboardSession = z.infer<typeof authSessionSchema>;
 
 export type QueuesStatus = z.infer<typeof queuesStatusSchema>;
 export type CancelResponse = z.infer<typeof cancelResponseSchema>;
@@ -64,6 +67,13 @@ export interface ApiClient {
   readonly baseUrl: string;
   /** Who the token belongs to. `token` checks a token before it is stored. */
   me(token?: string): Promise<Me>;
+  /**
+   * Exchanges an admin's token for the dashboards' HttpOnly cookie, so that
+   * `/api/v1/workers/dashboard` and `/admin/queues` open in this browser.
+   */
+  openDashboardSession(token: string): Promise<DashboardSession>;
+  /** Drops the dashboards' cookie (sent with the cookie alone, so an expired token does not matter). */
+  closeDashboardSession(): Promise<void>;
   submit(body: SubmitRequest): Promise<SubmitResponse>;
   submitFile(file: File, analysisType: AnalysisType, priority: Priority): Promise<SubmitResponse>;
   submitBulk(body: {
@@ -82,8 +92,8 @@ export interface ApiClient {
   queues(): Promise<QueuesStatus>;
   history(minutes: number): Promise<History>;
   setLanePaused(lane: Lane, paused: boolean): Promise<LaneState>;
-  scaleState(): Promise<ScaleState>;
-  scale(request: ScaleRequest): Promise<ScaleResponse>;
+  scaleState(): Promise<ScaleStatus>;
+  scale(request: ScaleRequest): Promise<ScaleAccepted>;
   deadLetters(query: DlqQuery): Promise<DlqList>;
   replayDeadLetter(taskId: string): Promise<DlqReplay>;
   replayAllDeadLetters(filter: DlqFilter): Promise<{ count: number }>;
@@ -135,11 +145,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     schema: z.ZodType<T>,
     method: string,
     path: string,
-    request: { query?: Query; json?: unknown; form?: FormData; token?: string } = {},
+    request: {
+      query?: Query;
+      json?: unknown;
+      form?: FormData;
+      /** A token to check instead of the session's; `null` sends none (the cookie speaks). */
+      token?: string | null;
+      credentials?: RequestCredentials;
+    } = {},
   ): Promise<T> {
     const url = `${baseUrl}${path}${toSearch(request.query)}`;
     const headers: Record<string, string> = { accept: 'application/json' };
-    const token = request.token ?? options.getToken();
+    const token = request.token === undefined ? options.getToken() : request.token;
     if (token) headers.authorization = `Bearer ${token}`;
     let body: BodyInit | undefined;
     if (request.json !== undefined) {
@@ -150,7 +167,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
     let response: Response;
     try {
-      response = await doFetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
+      response = await doFetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        ...(request.credentials ? { credentials: request.credentials } : {}),
+      });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       throw new ApiError(0, 'NETWORK', `PhishNet did not answer (${method} ${url}): ${reason}`);
@@ -177,7 +199,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   return {
     baseUrl,
-    me: (token) => call(meSchema, 'GET', '/auth/me', token === undefined ? {} : { token }),
+    me: (token) => call(authMeSchema, 'GET', '/auth/me', token === undefined ? {} : { token }),
+    openDashboardSession: (token) =>
+      call(authSessionSchema, 'POST', '/auth/session', { token, credentials: 'same-origin' }),
+    closeDashboardSession: async () => {
+      await call(z.unknown(), 'DELETE', '/auth/session', {
+        token: null,
+        credentials: 'same-origin',
+      });
+    },
     submit: (body) => call(submitResponseSchema, 'POST', '/analysis/submit', { json: body }),
     submitFile: (file, analysisType, priority) => {
       const form = new FormData();
@@ -203,8 +233,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     history: (minutes) => call(historySchema, 'GET', '/workers/history', { query: { minutes } }),
     setLanePaused: (lane, paused) =>
       call(laneStateSchema, 'POST', `/workers/queues/${enc(lane)}/${paused ? 'pause' : 'resume'}`),
-    scaleState: () => call(scaleStateSchema, 'GET', '/workers/scale'),
-    scale: (request) => call(scaleResponseSchema, 'POST', '/workers/scale', { json: request }),
+    scaleState: () => call(scaleStatusSchema, 'GET', '/workers/scale'),
+    scale: (request) => call(scaleAcceptedSchema, 'POST', '/workers/scale', { json: request }),
     deadLetters: (query) => call(dlqListSchema, 'GET', '/workers/dlq', { query }),
     replayDeadLetter: (taskId) =>
       call(dlqReplaySchema, 'POST', `/workers/dlq/${enc(taskId)}/replay`),

@@ -3,7 +3,7 @@
  * sessionStorage (gone when the tab closes), and who it belongs to.
  */
 import { createContext, useContext } from 'react';
-import type { Me } from '../api/pending-contracts.ts';
+import type { Me } from '../api/client.ts';
 
 export const TOKEN_STORAGE_KEY = 'phishnet.token';
 

@@ -26,6 +26,11 @@ export function SignInPage({ next }: { next: string }) {
     setError(null);
     try {
       const me = await checkToken(api, trimmed);
+      if (me.role === 'admin') {
+        // The dashboards served by the API (`/api/v1/workers/dashboard`, `/admin/queues`)
+        // take a cookie, not a header. Without it only those pages ask again: sign in anyway.
+        await api.openDashboardSession(trimmed).catch(() => undefined);
+      }
       auth.signIn(trimmed, me);
       navigate(next.startsWith('/') && !next.startsWith('/signin') ? next : '/submit', {
         replace: true,

@@ -4,7 +4,8 @@
  * anywhere (the `phishnet:unauthorized` event) signs out with a notice.
  */
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { meSchema, type Me } from '../../api/pending-contracts.ts';
+import { authMeSchema } from '../../../../src/contracts/auth.ts';
+import type { Me } from '../../api/client.ts';
 import { AuthContext, TOKEN_STORAGE_KEY, type Auth } from '../../hooks/useAuth.ts';
 
 const ME_STORAGE_KEY = 'phishnet.me';
@@ -19,7 +20,7 @@ interface Session {
 function readSession(): Session {
   try {
     const token = sessionStorage.getItem(TOKEN_STORAGE_KEY);
-    const me = meSchema.safeParse(JSON.parse(sessionStorage.getItem(ME_STORAGE_KEY) ?? 'null'));
+    const me = authMeSchema.safeParse(JSON.parse(sessionStorage.getItem(ME_STORAGE_KEY) ?? 'null'));
     if (token && me.success) return { token, me: me.data, notice: null };
   } catch {
     // Storage unavailable or garbled: start signed out.

@@ -6,8 +6,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type SubmitEvent } from 'react';
 import { WORK_LANES, type WorkLane } from '../../../../src/contracts/queues.ts';
-import { isApiError, type ApiClient } from '../../api/client.ts';
-import type { ScaleRequest, ScaleState } from '../../api/pending-contracts.ts';
+import { MAX_WORKERS_LIMIT, type ScaleStatus } from '../../../../src/contracts/workers.ts';
+import { isApiError, type ApiClient, type ScaleRequest } from '../../api/client.ts';
 import { formatTime } from '../../format.ts';
 import { Badge } from '../Badge/Badge.tsx';
 import { Card } from '../Card/Card.tsx';
@@ -38,9 +38,11 @@ export function ScalePanel({ api, refreshMs }: { api: ApiClient; refreshMs: numb
   });
 
   const current = state.data;
+  const external = current?.orchestrator === 'kubernetes';
   const mode: Mode = form.mode ?? current?.mode ?? 'fixed';
-  // Untouched fields show what the supervisor has now.
-  const workers = form.workers ?? String(current?.desired_workers ?? 1);
+  // Untouched fields show what the supervisor has now. A fixed count is per supervisor and
+  // counts general workers only, which `desired_workers` (summed, lanes included) is not.
+  const workers = form.workers ?? String(current?.last_decision?.target_workers ?? 1);
   const min = form.min ?? String(current?.min_workers ?? 1);
   const max = form.max ?? String(current?.max_workers ?? 4);
 
@@ -104,7 +106,7 @@ export function ScalePanel({ api, refreshMs }: { api: ApiClient; refreshMs: numb
                     <input
                       type="number"
                       min={0}
-                      max={64}
+                      max={MAX_WORKERS_LIMIT}
                       required
                       value={workers}
                       onChange={(event) => {
@@ -136,7 +138,7 @@ export function ScalePanel({ api, refreshMs }: { api: ApiClient; refreshMs: numb
                     <input
                       type="number"
                       min={0}
-                      max={64}
+                      max={MAX_WORKERS_LIMIT}
                       required
                       value={min}
                       onChange={(event) => {
@@ -149,7 +151,7 @@ export function ScalePanel({ api, refreshMs }: { api: ApiClient; refreshMs: numb
                     <input
                       type="number"
                       min={1}
-                      max={64}
+                      max={MAX_WORKERS_LIMIT}
                       required
                       value={max}
                       onChange={(event) => {
@@ -159,7 +161,7 @@ export function ScalePanel({ api, refreshMs }: { api: ApiClient; refreshMs: numb
                   </label>
                 </>
               )}
-              <button type="submit" className="primary" disabled={scale.isPending}>
+              <button type="submit" className="primary" disabled={scale.isPending || external}>
                 {scale.isPending ? 'Applying…' : 'Apply'}
               </button>
             </div>
@@ -176,8 +178,19 @@ export function ScalePanel({ api, refreshMs }: { api: ApiClient; refreshMs: numb
   );
 }
 
-function ScaleFacts({ state }: { state: ScaleState }) {
+function ScaleFacts({ state }: { state: ScaleStatus }) {
   const decision = state.last_decision;
+  const lanes = Object.entries(state.lanes ?? {});
+  if (state.orchestrator === 'kubernetes') {
+    return (
+      <dl className={styles.facts} aria-label="Scaling state">
+        <dt>Mode</dt>
+        <dd>
+          <Badge tone="info">Kubernetes</Badge> workers are scaled by KEDA, not from here
+        </dd>
+      </dl>
+    );
+  }
   return (
     <dl className={styles.facts} aria-label="Scaling state">
       <dt>Mode</dt>
@@ -189,10 +202,19 @@ function ScaleFacts({ state }: { state: ScaleState }) {
       <dd>
         {state.current_workers} running, {state.desired_workers} wanted
       </dd>
+      <dt>Supervisors</dt>
+      <dd>
+        {state.supervisors === 0
+          ? 'none running: changes apply when `phishnet start` runs'
+          : `${state.supervisors} (each applies the count on its host)`}
+      </dd>
+      {lanes.map(([lane, counts]) => (
+        <LaneFact key={lane} lane={lane} counts={counts} />
+      ))}
       <dt>Last decision</dt>
       <dd>
         {decision
-          ? `${decision.action === 'hold' ? 'hold' : `scale ${decision.action}`}: ${decision.reason} (${formatTime(decision.at)})`
+          ? `${decision.action === 'hold' ? 'hold' : `scale ${decision.action}`} to ${decision.target_workers}: ${decision.reason} (${formatTime(decision.at)})`
           : 'none yet'}
       </dd>
       {state.cooldown_remaining_seconds > 0 ? (
@@ -202,5 +224,24 @@ function ScaleFacts({ state }: { state: ScaleState }) {
         </>
       ) : null}
     </dl>
+  );
+}
+
+function LaneFact({
+  lane,
+  counts,
+}: {
+  lane: string;
+  counts: { workers: number; current_workers: number; desired_workers: number } | undefined;
+}) {
+  if (!counts) return null;
+  return (
+    <>
+      <dt>{lane} only</dt>
+      <dd>
+        {counts.workers} per supervisor: {counts.current_workers} running, {counts.desired_workers}{' '}
+        wanted
+      </dd>
+    </>
   );
 }

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { useOptionalServices } from '../../hooks/services.ts';
 import { useAuth } from '../../hooks/useAuth.ts';
 import { useLocation } from '../../hooks/useRoute.ts';
 import { Link } from '../Link/Link.tsx';
@@ -35,6 +36,7 @@ const NAV: NavItem[] = [
 export function Layout({ children }: { children: ReactNode }) {
   const auth = useAuth();
   const { path } = useLocation();
+  const services = useOptionalServices();
   const isAdmin = auth.me?.role === 'admin';
   return (
     <>
@@ -77,6 +79,8 @@ export function Layout({ children }: { children: ReactNode }) {
                 type="button"
                 className="small"
                 onClick={() => {
+                  // Admins also hold the dashboards' cookie; drop it, whatever the answer.
+                  if (isAdmin) void services?.api.closeDashboardSession().catch(() => undefined);
                   auth.signOut();
                 }}
               >
