@@ -17,9 +17,20 @@ export interface SourceFigures {
   flaggedCount: number;
 }
 
+/** A message the classifier got wrong, and what it said about it. */
+export interface Mistake {
+  path: string;
+  source: string;
+  /** The label: a missed phish (true) or a false alarm on ham (false). */
+  isPhishing: boolean;
+  subject: string;
+  said: string;
+}
+
 export interface ClassifierEvaluation {
   figures: ClassificationFigures;
   bySource: SourceFigures[];
+  mistakes: Mistake[];
 }
 
 export interface EvaluationReport {
@@ -30,7 +41,14 @@ export interface EvaluationReport {
   engine: ClassifierEvaluation;
 }
 
-type Classifier = (message: CorpusMessage) => Promise<boolean>;
+interface Judgement {
+  predictedPhishing: boolean;
+  subject: string;
+  /** Why, in a line: the probability, or the verdict and its summary. */
+  said: string;
+}
+
+type Classifier = (message: CorpusMessage) => Promise<Judgement>;
 
 /** The model alone and the full engine on the test split: what the benchmark reuses. */
 export async function evaluateCorpus(
@@ -47,14 +65,27 @@ export async function evaluateCorpus(
 }
 
 export function modelClassifier(model: PhishingModel): Classifier {
-  return async ({ raw }) => predict(model, await parseMessage(raw)).isPhishing;
+  return async ({ raw }) => {
+    const email = await parseMessage(raw);
+    const { isPhishing, probability, corroborated } = predict(model, email);
+    const said = `probability ${probability.toFixed(3)}${corroborated ? '' : ', uncorroborated'}`;
+    return { predictedPhishing: isPhishing, subject: email.subject, said };
+  };
 }
 
 export function engineClassifier(model: PhishingModel): Classifier {
   return async ({ raw }) => {
     const options = { ...DEFAULT_ENGINE_OPTIONS, analyzers: FULL_SCAN_ANALYZERS };
-    const { verdict } = await analyzeEmail({ raw }, options, { model });
-    return verdict === 'phishing' || verdict === 'malicious';
+    const { verdict, score, findings, email } = await analyzeEmail({ raw }, options, { model });
+    const probability = /^probability ([\d.]+)/.exec(
+      findings.find(({ id }) => id === 'ml.phishing_probability')?.evidence ?? '',
+    )?.[1];
+    const others = findings.filter(({ analyzer }) => analyzer !== 'ml').map(({ id }) => id);
+    return {
+      predictedPhishing: verdict === 'phishing' || verdict === 'malicious',
+      subject: email.subject,
+      said: `${verdict} (score ${score}), model ${probability ?? '?'}; ${others.length > 0 ? others.join(', ') : 'no rule finding'}`,
+    };
   };
 }
 
@@ -62,9 +93,8 @@ export async function evaluateClassifier(
   messages: readonly CorpusMessage[],
   classify: Classifier,
 ): Promise<ClassifierEvaluation> {
-  const outcomes: { message: CorpusMessage; predictedPhishing: boolean }[] = [];
-  for (const message of messages)
-    outcomes.push({ message, predictedPhishing: await classify(message) });
+  const outcomes: ({ message: CorpusMessage } & Judgement)[] = [];
+  for (const message of messages) outcomes.push({ message, ...(await classify(message)) });
   return {
     figures: classificationFigures(
       outcomes.map(({ message, predictedPhishing }) => ({
@@ -81,10 +111,22 @@ export async function evaluateClassifier(
         flaggedCount: ofSource.filter(({ predictedPhishing }) => predictedPhishing).length,
       };
     }),
+    mistakes: outcomes
+      .filter(({ message, predictedPhishing }) => message.isPhishing !== predictedPhishing)
+      .map(({ message: { path, source, isPhishing }, subject, said }) => ({
+        path,
+        source,
+        isPhishing,
+        subject,
+        said,
+      })),
   };
 }
 
-export function formatFigures(title: string, { figures, bySource }: ClassifierEvaluation): string {
+export function formatFigures(
+  title: string,
+  { figures, bySource, mistakes }: ClassifierEvaluation,
+): string {
   const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
   return [
     title,
@@ -97,7 +139,28 @@ export function formatFigures(title: string, { figures, bySource }: ClassifierEv
       ({ source, messageCount, flaggedCount }) =>
         `    ${source.padEnd(17)}  ${String(messageCount).padStart(8)}  ${String(flaggedCount).padStart(15)}`,
     ),
+    ...formatMistakes(
+      'false positives (ham called phishing)',
+      mistakes.filter((m) => !m.isPhishing),
+    ),
+    ...formatMistakes(
+      'missed phishing',
+      mistakes.filter((m) => m.isPhishing),
+    ),
   ].join('\n');
+}
+
+function formatMistakes(title: string, mistakes: readonly Mistake[]): string[] {
+  if (mistakes.length === 0) return [`  ${title}: none`];
+  const clip = (text: string, chars: number) =>
+    text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
+  return [
+    `  ${title}: ${mistakes.length}`,
+    ...mistakes.map(
+      ({ path, subject, said }) =>
+        `    ${path}\n      "${clip(subject.replace(/\s+/g, ' '), 70)}": ${clip(said, 160)}`,
+    ),
+  ];
 }
 
 function pad(count: number): string {

@@ -8,13 +8,17 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ClassificationFigures } from '../src/engine/ml/metrics.ts';
-import { UNCORROBORATED_SHARE, verdictScore } from '../src/engine/analyzers/ml.ts';
+import { classificationFigures, type ClassificationFigures } from '../src/engine/ml/metrics.ts';
+import { THRESHOLD_SHARE, UNCORROBORATED_SHARE } from '../src/engine/analyzers/ml.ts';
 import { FEATURE_VERSION } from '../src/engine/ml/features.ts';
 import { DEFAULT_ENGINE_OPTIONS } from '../src/engine/index.ts';
 import { serializeModel } from '../src/engine/ml/model-file.ts';
 import { predict, type PhishingModel } from '../src/engine/ml/model.ts';
-import { trainModelWithCrossValidation } from '../src/engine/ml/train.ts';
+import {
+  crossValidate,
+  DEFAULT_TRAINING_OPTIONS,
+  trainModelWithCrossValidation,
+} from '../src/engine/ml/train.ts';
 import { DEFAULT_MODEL_PATH, PACKAGE_ROOT } from '../src/worker/adapters/model.ts';
 import { corpusSha256, DEFAULT_CORPUS_DIR, parseMessage, readSplit } from './corpus.ts';
 import { evaluateCorpus, formatFigures, type EvaluationReport } from './eval.ts';
@@ -31,14 +35,22 @@ async function main(): Promise<void> {
     corpusSha256: corpusSha256(messages),
   });
   writeFileSync(DEFAULT_MODEL_PATH, serializeModel(model));
-  const corroborated = corroborationOf(examples.map(({ email }) => email));
-  const engineOutOfFold = engineFigures(
-    await ruleFindingsOf(examples.map(({ email }) => email)),
-    examples.map(({ isPhishing }) => isPhishing),
-    crossValidation.outOfFold,
-    model,
-    corroborated,
-  );
+  const emails = examples.map(({ email }) => email);
+  const labels = examples.map(({ isPhishing }) => isPhishing);
+  const corroborated = corroborationOf(emails);
+  const rules = await ruleFindingsOf(emails);
+  // Folds dealt message by message, as version 2 reported them: for comparison only.
+  const byMessage = crossValidate(examples, { ...DEFAULT_TRAINING_OPTIONS, folding: 'message' });
+  const outOfFold: OutOfFoldFigures = {
+    bySender: {
+      model: model.training.crossValidation,
+      engine: engineFigures(rules, labels, crossValidation.outOfFold, model, corroborated),
+    },
+    byMessage: {
+      model: figuresAt(byMessage.outOfFold, labels, byMessage.threshold),
+      engine: engineFigures(rules, labels, byMessage.outOfFold, byMessage, corroborated),
+    },
+  };
   const passwordReset = await parseMessage(
     readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', 'emails', 'benign-password-reset.eml')),
   );
@@ -51,11 +63,35 @@ async function main(): Promise<void> {
   const test = await evaluateCorpus(corpusDir, model);
   writeFileSync(
     join(dirname(DEFAULT_MODEL_PATH), 'TRAINING.md'),
-    trainingNotes(model, engineOutOfFold, test, notes),
+    trainingNotes(model, outOfFold, test, notes),
   );
   console.log(`wrote ${DEFAULT_MODEL_PATH}\n`);
   console.log(formatFigures('test split, model alone', test.model));
   console.log(formatFigures('\ntest split, full engine', test.engine));
+}
+
+function figuresAt(
+  probabilities: readonly number[],
+  labels: readonly boolean[],
+  threshold: number,
+): ClassificationFigures {
+  return classificationFigures(
+    probabilities.map((p, i) => ({
+      isPhishing: labels[i] === true,
+      predictedPhishing: p >= threshold,
+    })),
+  );
+}
+
+interface ModelAndEngine {
+  model: ClassificationFigures;
+  engine: ClassificationFigures;
+}
+
+/** Out-of-fold figures on train: with folds by sender (what chose the thresholds) and by message. */
+interface OutOfFoldFigures {
+  bySender: ModelAndEngine;
+  byMessage: ModelAndEngine;
 }
 
 function trainingDay(sourceDateEpochSeconds: string | undefined): string {
@@ -72,7 +108,7 @@ interface NoteFigures {
 
 function trainingNotes(
   model: PhishingModel,
-  engineOutOfFold: ClassificationFigures,
+  outOfFold: OutOfFoldFigures,
   test: EvaluationReport,
   { passwordResetPercent, uncorroboratedPhishCount }: NoteFigures,
 ): string {
@@ -80,13 +116,13 @@ function trainingNotes(
   const { options } = training;
   const testHamCount = test.model.figures.falsePositives + test.model.figures.trueNegatives;
   const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
+  const f1Fpr = (f: ClassificationFigures) =>
+    `${f.f1.toFixed(3)} / ${pct(f.falsePositiveRate)} (${f.falsePositives} FP, ${f.falseNegatives} FN)`;
   const uncorroboratedScore = UNCORROBORATED_SHARE * DEFAULT_ENGINE_OPTIONS.thresholds.suspicious;
-  const thresholdScore = verdictScore(
-    model.threshold,
-    model,
-    DEFAULT_ENGINE_OPTIONS.thresholds,
-    true,
-  );
+  const { suspicious, phishing } = DEFAULT_ENGINE_OPTIONS.thresholds;
+  // The score just below the threshold (at it, with this model, the message is already phishing).
+  const thresholdScore = Math.round(suspicious + THRESHOLD_SHARE * (phishing - suspicious));
+  const share = THRESHOLD_SHARE === 2 / 3 ? 'two thirds' : THRESHOLD_SHARE.toFixed(2);
   return `# The phishing model
 
 Generated by \`node dist/scripts/train.js\` on ${training.trainedOn}; do not edit by hand.
@@ -99,69 +135,73 @@ Generated by \`node dist/scripts/train.js\` on ${training.trainedOn}; do not edi
 
 ## Method
 
-- Features (\`src/engine/ml/features.ts\`, version ${FEATURE_VERSION}): lower-cased words of the subject
-  and body and bigrams of neighbouring content words (HTML reduced to its text without style or
-  script, Mailman footers cut, function words dropped), the public suffix of each link's host
-  or "IP address", log-scaled and L2-normalised; plus flags weighing 0.1 each: Reply-To domain
-  differs from From, display name holding an address, no From, an HTML form, and the finding ids
-  of the content and link analyzers (credential or payment request, threat, urgency, brand
-  impersonation, IP host, lookalike domain, anchor mismatch, shortener...), which
-  \`extractFeatures\` computes itself with the engine's default options, so training and serving
-  run the same code on the same \`ParsedEmail\`.
-- Removed in version 2, because they say when and by what software a message was written rather
-  than what it wants (at version 1 they made a modern bank newsletter, calendar invitation and
-  password reset 93–99.8% phishing): the top-level charset, the X-Mailer / User-Agent family, the
-  body kind (HTML, plain, both), link and attachment counts, attachment types, the quoted-reply
-  and "body names the recipient" flags, From = To (an artefact of the corpus's recipient
-  rewriting), link registrable domains (which site a 2002 list or a 2024 campaign linked to) and
-  link path words (mostly click-tracking paths of modern senders), and function words in six
-  languages (\`stop-words.ts\`): at version 1 "the" was the strongest sign of ham and "your" of
-  phishing, which is genre (a list discussion against a message addressed to its reader), not
-  intent. Every number was already out (years), as were list subject tags and collector traces
-  (\`taint.org\`, \`zzzz\`, \`domain.com\`, \`example.org\`), Date, Message-ID, DKIM and trace
-  headers.
+- Features (\`src/engine/ml/features.ts\`, version ${FEATURE_VERSION}): lower-cased words of the subject and
+  body, bigrams of neighbouring content words, **four-letter pieces of those words** (new in
+  version 3; "verify" gives " ver", "veri", "erif", "rify", "ify "), the public suffix of each
+  link's host or "IP address", log-scaled and L2-normalised; plus flags weighing 0.1 each:
+  Reply-To domain differs from From, display name holding an address, no From, an HTML form, and
+  the finding ids of the content and link analyzers (credential or payment request, threat,
+  urgency, reward lure, disguised words, brand impersonation, IP host, lookalike domain, anchor
+  mismatch, shortener...), judged with the built-in brand list whatever a deployment configures.
+- Version 3 reads what the quick analyzers read instead of reading the message again: the
+  HTML document (parsed once per email), its visible text (hidden text is left out: stuffing it
+  with ordinary words is how filters are fooled), the URLs a reader is sent to (inspected once)
+  and the content and link findings a scan has already made. Words disguised with invisible
+  characters or look-alike letters are read as the reader sees them (\`text/obfuscation.ts\`).
+- Left out since version 2, because they say when and by what software a message was written
+  rather than what it wants: the charset, the mailer, the body kind, link and attachment counts,
+  attachment types, quoting, From = To, link domains and paths, function words in six languages,
+  numbers, list subject tags, collector traces (\`taint.org\`, \`zzzz\`, \`domain.com\`,
+  \`example.org\`), Date, Message-ID, DKIM and trace headers.
 - Hashing: FNV-1a into 2^${options.bucketBits} buckets.
-- Logistic regression without an intercept (version 1 had one: it absorbed "ham has a large
-  vocabulary of its own", so a short or unfamiliar message started out as phishing; an almost
-  empty message was rated 97%), SGD with L2 = ${options.l2}, learning rate ${options.learningRate} decaying
+- Logistic regression without an intercept, SGD with L2 = ${options.l2}, learning rate ${options.learningRate} decaying
   as 1 / (1 + rate · L2 · step), ${options.epochs} epochs, shuffled by mulberry32 seed ${options.seed}.
   Weights rounded to multiples of ${options.weightResolution}.
-- ${options.folds}-fold stratified cross-validation on train gives out-of-fold logits; Platt scaling
-  on them gives the calibration (slope ${model.calibration.slope}, intercept ${model.calibration.intercept}),
+- **${options.folds}-fold cross-validation with folds by sender** (new in version 3): every message of
+  one sender (its From address's registrable domain, or the whole address at a free-mail or
+  placeholder domain) falls in one fold, each fold holding its share of either class. Dealt
+  message by message, a newsletter's other issues and a campaign's other copies sat in the
+  training folds, and the out-of-fold figures measured recognising senders already seen: the
+  version 2 features scored F1 0.957 with folds by message but 0.880 with folds by sender. A
+  deployment meets senders it has never seen, so the thresholds are chosen on these figures.
+- Platt scaling on the out-of-fold logits gives the calibration (slope ${model.calibration.slope}, intercept ${model.calibration.intercept}),
   and the threshold (${model.threshold}) is the one with the best out-of-fold F1 among those with an
   out-of-fold false-positive rate of at most ${options.maxFalsePositiveRate * 100}%.
 - The confident threshold (${model.confidentThreshold}) is the lowest at which the out-of-fold
-  false-positive rate is at most ${options.maxConfidentFalsePositiveRate * 100}%.
-- L2, the number of epochs and the flag weight were kept from version 1. The feature set was
-  chosen on train out-of-fold figures and on the hand-written fixtures in \`test/fixtures/emails\`
-  (\`scripts/feature-experiment.ts\`, which never reads the test split); the fixtures are few, so
-  they guard against the era bias without proving it gone.
+  false-positive rate is at most ${options.maxConfidentFalsePositiveRate * 100}%${model.confidentThreshold === model.threshold ? ', which makes it the threshold itself' : ''}.
+- The feature set, L2, the epochs and the flag weight were compared on train only
+  (\`scripts/feature-experiment.ts\`, which also scores the hand-written fixtures in
+  \`test/fixtures/emails\`; development used the same out-of-fold figures): word pieces of three,
+  four or five letters, with or without bigrams, subject pieces apart or together, flag weights
+  0.05–0.4, L2 10^-4–3·10^-6, 15–80 epochs. Only the word pieces and the two new rule findings
+  moved the figures beyond noise.
 
 ## How the probability enters the verdict
 
-\`src/engine/analyzers/ml.ts\` maps the probability onto the engine's 0–100 scale in three bands:
-below the threshold it stays under ${thresholdScore}; from the threshold
-(${thresholdScore}, a third of the way from suspicious to phishing) it rises to
-phishing (60) at the confident threshold, so a borderline model score needs a second finding to agree;
-above the confident threshold the model alone says phishing, up to 84 (malicious needs evidence
-of harm beyond the words).
+\`src/engine/analyzers/ml.ts\` maps the probability onto the engine's 0–100 scale: below the
+threshold it rises to ${thresholdScore} (${share} of the way from suspicious to phishing), so a
+model leaning towards phishing makes a message phishing with one medium finding beside it; from
+the confident threshold the model alone says phishing, up to 84 (malicious needs evidence of
+harm beyond the words). Between the two thresholds the score would rise from ${thresholdScore} to 60; with
+this model they coincide.
 
-New in version 2: **the words alone cannot move the verdict.** Unless the message also has a
+**The words alone cannot move the verdict** (since version 2). Unless the message also has a
 corroborating trait — a content or link finding (other than hidden text or too many URLs), a
 Reply-To or display-name flag, a form, or a link leading away from the From address's
-registrable domain — the model's score is capped at ${uncorroboratedScore} (an info finding), whatever
-the probability; the evidence still shows it. Removing era features was not enough on its own:
-the corpus has no modern transactional ham, so the words of a bank newsletter or a password
-reset ("account", "email", "bank", "please") remain phishing words to any model trained on it
-(the Google password reset fixture is still rated ${passwordResetPercent}% phishing). What tells that reset
-from a phish is that it asks for nothing through a link to someone else, which the rule findings
-and the link–sender relation see and the words do not.
+registrable domain — the model's score is capped at ${uncorroboratedScore} (an info finding), whatever the
+probability; the evidence still shows it. The corpus has no modern transactional ham, so the
+words of a bank newsletter or a password reset ("account", "email", "bank", "please") remain
+phishing words to any model trained on it (the Google password reset fixture is rated
+${passwordResetPercent}% phishing). What tells that reset from a phish is that it asks for nothing through a link to
+someone else, which the rule findings and the link–sender relation see and the words do not.
+${uncorroboratedPhishCount} of ${training.phishingCount} training phish have no corroborating trait; the cap costs them.
 
-The knobs (the confident rate; where the threshold lands) were re-chosen by
-\`scripts/tune-verdict.ts\` from a small grid, on out-of-fold probabilities of the train split
-combined with the rule analyzers' findings and the cap: the best F1 with an out-of-fold FPR of
-at most 0.5%. It picked a confident rate of 0.6% (0.5% gives the same threshold) and kept a third.
-The test split was read once, by \`train.ts\`, after the model and the knobs were fixed.
+The knobs (where the threshold lands; the confident rate) were chosen by
+\`scripts/tune-verdict.ts\` from a grid, on the sender-fold out-of-fold probabilities of the
+train split combined with the rule analyzers' findings and the cap: the best F1 with an
+out-of-fold FPR of at most 0.5%, except that the grid's best (five sixths) sat next to a cliff
+(at 0.9 the false positives tripled), so the next one down was taken. The test split was read
+once, by \`train.ts\`, after the model and the knobs were fixed.
 
 ## Figures
 
@@ -170,16 +210,18 @@ no feeds, no DNS), verdict phishing or malicious counted as positive:
 
 | set | precision | recall | F1 | FPR | TP | FP | TN | FN |
 |---|---|---|---|---|---|---|---|---|
-${figuresRow('train, out-of-fold', engineOutOfFold)}
+${figuresRow('train, out of fold, folds by sender', outOfFold.bySender.engine)}
+${figuresRow('train, out of fold, folds by message', outOfFold.byMessage.engine)}
 ${figuresRow('test', test.engine.figures)}
 
 ${goalNote(test)}
 
-Model alone, at threshold ${model.threshold}:
+Model alone, at threshold ${model.threshold} (by message: at that CV's own threshold):
 
 | set | precision | recall | F1 | FPR | TP | FP | TN | FN |
 |---|---|---|---|---|---|---|---|---|
-${figuresRow('train, out-of-fold', training.crossValidation)}
+${figuresRow('train, out of fold, folds by sender', outOfFold.bySender.model)}
+${figuresRow('train, out of fold, folds by message', outOfFold.byMessage.model)}
 ${figuresRow('train, resubstitution', training.trainSet)}
 ${figuresRow('test', test.model.figures)}
 
@@ -189,62 +231,76 @@ Test split by source (messages called phishing):
 |---|---|---|---|---|
 ${test.model.bySource.map((s, i) => `| \`${s.source}\` | ${s.isPhishing ? 'phishing' : 'ham'} | ${s.messageCount} | ${s.flaggedCount} | ${test.engine.bySource[i]?.flaggedCount ?? '?'} |`).join('\n')}
 
-## Before and after (version 1 → version 2 of the features)
+The full engine's mistakes on the test split:
 
-| | version 1 | version 2 |
+${mistakeList(test)}
+
+## Before and after (version 2 → version 3)
+
+| | version 2 | version 3 |
 |---|---|---|
-| model alone, test: F1 / FPR | 0.979 / 1.4% (2 FP) | ${test.model.figures.f1.toFixed(3)} / ${pct(test.model.figures.falsePositiveRate)} (${test.model.figures.falsePositives} FP) |
-| full engine, test: F1 / FPR | 0.976 / 1.4% (2 FP) | ${test.engine.figures.f1.toFixed(3)} / ${pct(test.engine.figures.falsePositiveRate)} (${test.engine.figures.falsePositives} FP) |
-| model alone, train out of fold: F1 / FPR | 0.983 / 1.0% | ${training.crossValidation.f1.toFixed(3)} / ${pct(training.crossValidation.falsePositiveRate)} |
-| full engine, train out of fold: F1 / FPR | 0.974 / 0.5% | ${engineOutOfFold.f1.toFixed(3)} / ${pct(engineOutOfFold.falsePositiveRate)} |
-| benign fixtures called phishing with the model | 5 (newsletter, calendar invite, password reset, broken boundary, hidden text) | 0 |
+| full engine, test: F1 / FPR | 0.918 / 3.5% (5 FP, 18 FN) | ${f1Fpr(test.engine.figures)} |
+| model alone, test: F1 / FPR | 0.951 / 3.5% (5 FP, 9 FN) | ${f1Fpr(test.model.figures)} |
+| full engine, train out of fold by message: F1 / FPR | 0.918 / 0.5% (3 FP, 81 FN) | ${f1Fpr(outOfFold.byMessage.engine)} |
+| model alone, train out of fold by message: F1 / FPR | 0.957 / 1.0% (6 FP, 40 FN) | ${f1Fpr(outOfFold.byMessage.model)} |
+| model alone, train out of fold by sender: F1 / FPR | 0.880 / 1.0% (6 FP, 114 FN)¹ | ${f1Fpr(outOfFold.bySender.model)} |
+| benign fixtures called phishing with the model | 0 | 0 |
 
-This is the trade, plainly: version 2 scores lower on the corpus and misses the goal further, and
-it is the better product. Version 1's corpus figures were earned largely by telling 2002 list
-mail from 2022 HTML mail; it told a security team that its bank's newsletter was phishing.
-Version 2 keeps the hand-written modern benign mail clean with the model on (the fixture suite
-now checks this, \`test/engine/fixtures.test.ts\`), at the cost of phishing whose only sign is its
-wording (the capped messages: ${uncorroboratedPhishCount} of ${training.phishingCount} training phish have no corroborating trait).
-Its test false positives are 2002 commercial newsletters ("hard ham") that link to other sites
-and use the vocabulary of offers and accounts, the nearest thing in the corpus to modern
-commercial mail; they are the same kind of mistake the fixtures guard against, and version 1
-made 2 of them too. The test split was not used to look for a setting that removes them.
+¹ Measured during development with the version 3 code before word pieces were added, which
+otherwise reads what version 2 read.
 
 ## What these figures do and do not show
 
 - The ham is mostly mailing-list traffic (2002–2003 SpamAssassin lists, the USRP list) and 2002
-  newsletters; there is no modern transactional mail (banks, shipping, SaaS notices). Legitimate mail
-  that looks most like phishing is absent, so real-world false positives will be higher than shown.
-- Phishing and ham come from different eras and collectors. Version 2 removed the mailer, charset,
-  MIME and quoting traces, but the vocabulary of a technical list still separates the collections
-  as much as it separates phishing from ham. High figures here are an upper bound on what to
-  expect on live mail, and version 1's higher figures were partly era, not skill.
-- What is left still carries some era: content words (a 2002 list's "uhd", "kernel", "wrote"
-  against "account", "wallet", "invoice"), the public suffix of links (new gTLDs are recent), and
-  the languages (the ham is all English; a German or Portuguese message has only phishing to be
-  compared with). The cap keeps these from deciding a verdict alone, not from shading one.
+  newsletters; there is no modern transactional mail (banks, shipping, SaaS notices). Legitimate
+  mail that looks most like phishing is absent, so real-world false positives will be higher
+  than shown.
+- The test split is drawn from the same sources as train, by a hash of the path, not by sender:
+  most of its messages come from senders train has (a newsletter's other issues, a campaign's
+  other copies), so it measures recognising these senders as much as judging new ones. The
+  sender-fold figures are the better guide to new senders.
+- Phishing and ham come from different eras and collectors. What is left still carries some era:
+  content words (a 2002 list's "uhd", "kernel", "wrote" against "account", "wallet", "invoice")
+  and their pieces, the public suffix of links, and the languages (the ham is all English; a
+  German or Portuguese message has only phishing to be compared with). The cap keeps these from
+  deciding a verdict alone, not from shading one.
 - The corroborating traits are judged by rules written for phishing; mail that legitimately
   links through a third-party click tracker (an ESP domain unlike the From domain) counts as
   linking elsewhere, so a modern newsletter sent that way gets no protection from the cap and
   rests on its words. The corpus has no such mail to measure how often that goes wrong.
-- The test split is drawn from the same sources as train (by a hash of the path), so it measures
-  fit to these sources, not generalisation to new senders or campaigns.
-- The threshold was set for at most 1% false positives out of fold; with ${testHamCount} ham test
-  messages one false positive moves the test rate by ${(100 / testHamCount).toFixed(1)} points, so it is a rough figure.
+- phishing_pot holds spam and scams (miracle products, dating, pharmacy, advance-fee letters) as
+  well as credential phishing; many are rated phishing by the model but have no link away from
+  their own sender's domain and no rule finding, so the cap keeps them out of the verdict. That
+  is most of the engine's lost recall, and the price of keeping modern benign mail clean.
+- With ${testHamCount} ham test messages one false positive moves the test rate by ${(100 / testHamCount).toFixed(1)} points.
 - 15 phishing_pot messages greet the honeypot owner by first name; that name can still be a feature.
-- The rule analyzers alone call few of these messages phishing (the older phishing has few of the
-  traits they look for, and the corpus has no authentication results, feeds or DNS to check), so
-  the engine's recall here is mostly the model's. The verdict's false positives are the model's
-  most confident mistakes on commercial "hard ham"; no mapping of its score can remove those
-  without losing recall, and a different ham population (modern transactional mail) would move
-  the confident threshold.
 - Authentication (SPF, DKIM, DMARC alignment) is what really tells a bank's own newsletter from a
   forgery of it, and the corpus removed the Authentication-Results fields, so the model cannot
   learn it; the header analyzer judges it separately.
-- The hand-written fixtures are a handful of messages written to test the rules; that they now
-  pass says the worst era effects are gone, not what the false-positive rate is on live modern
-  mail. That needs modern transactional ham (banks, shipping, SaaS notices) to train and test on.
+- The hand-written fixtures are a handful of messages written to test the rules; that they pass
+  says the worst era effects are gone, not what the false-positive rate is on live modern mail.
+  That needs modern transactional ham (banks, shipping, SaaS notices) to train and test on.
 `;
+}
+
+/** The engine's false positives and missed phish on the test split, one line each. */
+function mistakeList({ engine: { mistakes } }: EvaluationReport): string {
+  const line = ({ path, subject, said }: (typeof mistakes)[number]) => {
+    const shown = subject.replace(/\s+/g, ' ').replace(/[|`]/g, ' ').slice(0, 80);
+    const why = said.replace(/[|`]/g, ' ').slice(0, 140);
+    return `- \`${path}\` "${shown}": ${why}`;
+  };
+  const falsePositives = mistakes.filter(({ isPhishing }) => !isPhishing);
+  const missed = mistakes.filter(({ isPhishing }) => isPhishing);
+  return [
+    `False positives (${falsePositives.length}):`,
+    '',
+    ...(falsePositives.length > 0 ? falsePositives.map(line) : ['- none']),
+    '',
+    `Missed phishing (${missed.length}):`,
+    '',
+    ...(missed.length > 0 ? missed.map(line) : ['- none']),
+  ].join('\n');
 }
 
 /** Says plainly whether the test split met the engine's goal: F1 ≥ 0.97, FPR ≤ 1%. */

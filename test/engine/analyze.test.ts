@@ -5,7 +5,10 @@ import { analyzeEmail, DEFAULT_ENGINE_OPTIONS, parseEmail } from '../../src/engi
 import {
   compilePhraseMatcher,
   compilePhrases,
+  compilePhraseSets,
   CREDENTIAL_PHRASES,
+  FOLDS_UNLIKE_LOWER_CASE,
+  LURE_PHRASES,
   PAYMENT_PHRASES,
   THREAT_PHRASES,
   URGENCY_PHRASES,
@@ -147,9 +150,19 @@ describe('HTML with tags named like Object properties', () => {
 });
 
 describe('the phrase matcher', () => {
-  const tables = [CREDENTIAL_PHRASES, PAYMENT_PHRASES, THREAT_PHRASES, URGENCY_PHRASES];
+  const tables = [
+    CREDENTIAL_PHRASES,
+    PAYMENT_PHRASES,
+    THREAT_PHRASES,
+    URGENCY_PHRASES,
+    LURE_PHRASES,
+  ];
   const fragments = [
     'verify your account',
+    'confirm your payment details',
+    'claim your reward',
+    'you have won',
+    'airdrop',
     'Your password expires',
     'payment failed',
     'account will be suspended',
@@ -159,6 +172,8 @@ describe('the phrase matcher', () => {
     'sofort',
     'ſofort',
     'İmmediately',
+    'ᾀverify your account',
+    '\u0345urgent',
     'x',
     'é',
     '😀',
@@ -188,5 +203,67 @@ describe('the phrase matcher', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('finds in one pass what each table finds on its own, even where two tables match at once', () => {
+    const sets = compilePhraseSets({
+      a: CREDENTIAL_PHRASES,
+      b: PAYMENT_PHRASES,
+      c: THREAT_PHRASES,
+      d: URGENCY_PHRASES,
+      e: LURE_PHRASES,
+    });
+    const alone = tables.map((t) => compilePhrases(t));
+    // Where two tables match at the same place, both are found.
+    const overlapping = compilePhraseSets({ long: ['verify your account'], short: ['verify'] });
+    const both = overlapping.exec('Please verify your account');
+    expect([both.get('long')?.text, both.get('short')?.text]).toEqual([
+      'verify your account',
+      'verify',
+    ]);
+    fc.assert(
+      fc.property(text, (sample) => {
+        const found = sets.exec(sample);
+        ['a', 'b', 'c', 'd', 'e'].forEach((key, i) => {
+          const expected = alone[i]?.exec(sample) ?? null;
+          const actual = found.get(key as 'a') ?? null;
+          expect(actual?.index).toBe(expected?.index);
+          expect(actual?.text).toBe(expected?.[0]);
+        });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('searches the lower-cased text only where lower case stands for case folding', () => {
+    // Code points are what a regex compares, so `Array.from` (not graphemes) is what is wanted.
+    const letters = [
+      ...new Set(Array.from(tables.flat().join('')).filter((c) => /\p{L}/u.test(c))),
+    ];
+    const asLetter = letters.map((letter) => [letter, new RegExp(`^${letter}$`, 'iu')] as const);
+    const checks = [
+      [/^[\p{L}\p{N}]$/iu, /^[\p{L}\p{N}]$/u],
+      [/^\w$/iu, /^\w$/u],
+    ] as const;
+    const differing: string[] = [];
+    for (let code = 0; code <= 0x10ffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const char = String.fromCodePoint(code);
+      const lower = char.toLowerCase();
+      if (lower.length !== char.length) continue; // searched as written
+      const differs =
+        checks.some(([folding, lowered]) => folding.test(char) !== lowered.test(lower)) ||
+        asLetter.some(([letter, folding]) => folding.test(char) !== (lower === letter));
+      if (differs) differing.push(char);
+    }
+    expect(differing.every((char) => FOLDS_UNLIKE_LOWER_CASE.test(char))).toBe(true);
+    expect(differing).toEqual(['\u017f', '\u0345']);
+  });
+
+  it('keeps every phrase in lower case and free of capturing groups, as the one-pass search needs', () => {
+    for (const phrase of tables.flat()) {
+      expect(phrase).not.toMatch(/\((?!\?)/);
+      expect(phrase).toBe(phrase.toLowerCase());
+    }
   });
 });

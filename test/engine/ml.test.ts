@@ -5,16 +5,22 @@ import { describe, expect, it } from 'vitest';
 import { analyzeMl, verdictScore } from '../../src/engine/analyzers/ml.ts';
 import type { Finding, Severity } from '../../src/contracts/analysis-result.ts';
 import {
+  analyzeEmail,
+  analyzeLinks,
   decideVerdict,
   DEFAULT_ENGINE_OPTIONS,
+  FULL_SCAN_ANALYZERS,
   parseEmail,
   type ParsedEmail,
 } from '../../src/engine/index.ts';
 import { extractFeatures, fnv1a32, hashFeatures } from '../../src/engine/ml/features.ts';
 import { readModelFile, serializeModel } from '../../src/engine/ml/model-file.ts';
 import { predict } from '../../src/engine/ml/model.ts';
+import { mulberry32 } from '../../src/engine/ml/random.ts';
 import {
   DEFAULT_TRAINING_OPTIONS,
+  senderFolds,
+  senderGroup,
   trainModel,
   type TrainingExample,
 } from '../../src/engine/ml/train.ts';
@@ -137,6 +143,35 @@ describe('feature extraction', () => {
     expect(names).toContain('r:content.threat_language');
   });
 
+  it('reads the rule findings a full scan has already made, not new ones', async () => {
+    const email = await parse(CREDENTIAL_PHISH);
+    const options = { ...DEFAULT_ENGINE_OPTIONS, analyzers: FULL_SCAN_ANALYZERS };
+    const result = await analyzeEmail(email, options, { model: loadModel() });
+    const ruleIds = result.findings
+      .filter(({ analyzer }) => analyzer === 'content' || analyzer === 'links')
+      .map(({ id }) => `r:${id}`);
+    const flags = extractFeatures(email)
+      .map(({ name }) => name)
+      .filter((name) => name.startsWith('r:'));
+    expect(ruleIds.length).toBeGreaterThan(2);
+    expect(new Set(flags)).toEqual(new Set(ruleIds));
+  });
+
+  it("judges links with the built-in brands whatever the deployment's list", async () => {
+    const email = await parse(
+      message(
+        'Billing <billing@shop.example>',
+        'Your invoice',
+        '<p><a href="https://paypal-billing.example/pay">Pay now</a></p>',
+        'text/html',
+      ),
+    );
+    const noBrands = { options: { ...DEFAULT_ENGINE_OPTIONS, brandDomains: [] }, ports: {} };
+    const links = await analyzeLinks(email, noBrands);
+    expect(links.findings.map(({ id }) => id)).not.toContain('links.lookalike_domain');
+    expect(extractFeatures(email).map(({ name }) => name)).toContain('r:links.lookalike_domain');
+  });
+
   it('leaves out list tags, numbers and collector traces', async () => {
     const email = await parse(
       message(
@@ -180,6 +215,40 @@ describe('training', () => {
     const model = trainModel(await tinyCorpus(), PROVENANCE, TINY_OPTIONS);
     const reading = readModelFile(JSON.parse(serializeModel(model)));
     expect(reading.ok && serializeModel(reading.model)).toBe(serializeModel(model));
+  });
+});
+
+describe('cross-validation folds', () => {
+  it('counts a sender by registrable domain, or by address at a free-mail or placeholder domain', async () => {
+    const from = (address: string) => parse(message(address, 'Hello', 'Hi.'));
+    expect(senderGroup(await from('news@mail.shop.example.co.uk'), 0)).toBe('example.co.uk');
+    expect(senderGroup(await from('Jane.Doe@Gmail.com'), 1)).toBe('jane.doe@gmail.com');
+    expect(senderGroup(await from('recipient@example.org'), 2)).toBe('recipient@example.org');
+  });
+
+  it('keeps every sender in one fold and each class spread evenly', () => {
+    const senders = [
+      ...Array.from({ length: 30 }, () => 'newsletter.example'),
+      ...Array.from({ length: 60 }, (_, i) => `sender-${i % 20}.example`),
+      ...Array.from({ length: 50 }, (_, i) => `one-off-${i}.example`),
+    ];
+    const labels = senders.map((_, i) => i % 3 === 0);
+    const folds = senderFolds(labels, senders, 5, mulberry32(7));
+    expect(folds.flat().sort((a, b) => a - b)).toEqual(senders.map((_, i) => i));
+    const foldOf = new Map<string, Set<number>>();
+    folds.forEach((rows, fold) => {
+      for (const row of rows) {
+        const sender = senders[row] ?? '';
+        foldOf.set(sender, (foldOf.get(sender) ?? new Set()).add(fold));
+      }
+    });
+    for (const [sender, inFolds] of foldOf) expect(inFolds.size, sender).toBe(1);
+    const phishing = labels.filter(Boolean).length;
+    for (const rows of folds) {
+      const share = rows.filter((row) => labels[row]).length / phishing;
+      expect(share).toBeGreaterThan(0.1);
+      expect(share).toBeLessThan(0.3);
+    }
   });
 });
 
@@ -259,9 +328,9 @@ describe('the ml analyzer', () => {
 
     it.each([
       [0, 0],
-      [0.35, 20],
-      [0.7, 40],
-      [0.8, 50],
+      [0.35, 25],
+      [0.7, 50],
+      [0.8, 55],
       [0.9, 60],
       [0.95, 72],
       [1, 84],
@@ -298,7 +367,7 @@ describe('the ml analyzer', () => {
 
     it('keeps a probability its words alone support under suspicious', () => {
       expect(verdictScore(0.99, model, thresholds, false)).toBe(10);
-      expect(verdictScore(0.1, model, thresholds, false)).toBe(5.7);
+      expect(verdictScore(0.1, model, thresholds, false)).toBe(7.1);
     });
   });
 });

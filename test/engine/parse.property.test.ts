@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { analysisResultSchema } from '../../src/contracts/analysis-result.ts';
 import { analyzeEmail, DEFAULT_ENGINE_OPTIONS, parseEmail } from '../../src/engine/index.ts';
 import type { EngineOptions } from '../../src/engine/index.ts';
-import { setBlobFreeDecoding } from '../../src/engine/parse.ts';
+import { setBlobFreeDecoding, setDirectLineFeeding } from '../../src/engine/parse.ts';
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
@@ -169,6 +169,30 @@ describe('parsing without postal-mime’s Blob round trip', () => {
         expect(blobFree).toEqual(stock);
       } finally {
         setBlobFreeDecoding(true);
+      }
+    };
+    await parseBoth(bytes(SEED_MESSAGE));
+    await fc.assert(fc.asyncProperty(fc.oneof(encodedMessage, anyMessage), parseBoth), {
+      numRuns: 200,
+    });
+  });
+});
+
+describe('parsing with plain lines fed directly', () => {
+  it('is in use with the installed postal-mime', () => {
+    expect(setDirectLineFeeding(true)).toBe(true);
+  });
+
+  it('builds the same model as postal-mime’s own line loop', async () => {
+    const parseBoth = async (raw: Uint8Array) => {
+      try {
+        setDirectLineFeeding(false);
+        const stock = await parseEmail({ raw }, TIGHT.limits);
+        setDirectLineFeeding(true);
+        const direct = await parseEmail({ raw }, TIGHT.limits);
+        expect(direct).toEqual(stock);
+      } finally {
+        setDirectLineFeeding(true);
       }
     };
     await parseBoth(bytes(SEED_MESSAGE));

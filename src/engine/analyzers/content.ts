@@ -9,14 +9,16 @@ import type { Finding } from '../../contracts/analysis-result.ts';
 import type { AnalyzerFn } from '../analyzer.ts';
 import { findBrandMentions, isBrandDomain } from '../brands.ts';
 import { defineFindings } from '../findings.ts';
+import { memoize, memoKey } from '../memo.ts';
 import {
-  compilePhraseMatcher,
+  compilePhraseSets,
   CREDENTIAL_PHRASES,
+  LURE_PHRASES,
   PAYMENT_PHRASES,
   THREAT_PHRASES,
   URGENCY_PHRASES,
-  type PhraseMatcher,
 } from '../text/phrases.ts';
+import { findObfuscation, revealText, type Obfuscation } from '../text/obfuscation.ts';
 import { htmlOf, type HtmlDocument } from '../text/read-html.ts';
 import type { ParsedEmail } from '../types.ts';
 
@@ -41,6 +43,12 @@ const finding = defineFindings('content', {
     severity: 'low',
     score: 8,
     explanation: 'The message presses for immediate action.',
+  },
+  reward_lure: {
+    severity: 'low',
+    score: 12,
+    explanation:
+      'The message dangles a prize, giveaway or unclaimed money, the bait of advance-fee and giveaway fraud.',
   },
   brand_impersonation: {
     severity: 'medium',
@@ -70,6 +78,12 @@ const finding = defineFindings('content', {
     explanation:
       'The HTML contains a script, which mail clients do not run and ordinary mail does not carry.',
   },
+  obfuscated_text: {
+    severity: 'medium',
+    score: 35,
+    explanation:
+      'Words are disguised with invisible characters or look-alike letters of other alphabets, which keeps filters from reading what the reader sees.',
+  },
   html_smuggling: {
     severity: 'high',
     score: 70,
@@ -88,13 +102,17 @@ const HIDDEN_NOTICE_CHARS = 150;
 const HIDDEN_STUFFING_CHARS = 400;
 const NOT_A_WORD_CHAR = /[^\p{L}\p{N}]/gu;
 
-const REQUESTS = {
-  credential_request: compilePhraseMatcher(CREDENTIAL_PHRASES),
-  payment_request: compilePhraseMatcher(PAYMENT_PHRASES),
-  threat_language: compilePhraseMatcher(THREAT_PHRASES),
-  urgency: compilePhraseMatcher(URGENCY_PHRASES),
+/** What the words ask and how they press, by finding; one pass over the text finds each table's first phrase. */
+const REQUEST_TABLES = {
+  credential_request: CREDENTIAL_PHRASES,
+  payment_request: PAYMENT_PHRASES,
+  threat_language: THREAT_PHRASES,
+  urgency: URGENCY_PHRASES,
+  reward_lure: LURE_PHRASES,
 } as const;
-type Request = keyof typeof REQUESTS;
+type Request = keyof typeof REQUEST_TABLES;
+const REQUESTS = compilePhraseSets(REQUEST_TABLES);
+const REQUEST_ORDER = Object.keys(REQUEST_TABLES) as Request[];
 
 const SMUGGLING_BLOB = /\bnew\s+Blob\s*\(|\bcreateObjectURL\b|\bmsSaveOrOpenBlob\b|\bmsSaveBlob\b/;
 const SMUGGLING_DELIVERY =
@@ -108,9 +126,11 @@ function readableText(email: ParsedEmail, doc: HtmlDocument | null): string {
 
 function requestFindings(text: string): Map<Request, Finding> {
   const found = new Map<Request, Finding>();
-  for (const [key, pattern] of Object.entries(REQUESTS) as [Request, PhraseMatcher][]) {
-    const match = pattern.exec(text);
-    if (match) found.set(key, finding(key, `"${match[0]}"`));
+  // In table order, whatever order the phrases were found in, so findings come out the same.
+  const matches = REQUESTS.exec(text);
+  for (const key of REQUEST_ORDER) {
+    const match = matches.get(key);
+    if (match) found.set(key, finding(key, `"${match.text}"`));
   }
   return found;
 }
@@ -146,6 +166,23 @@ function impersonationFinding(
   ];
 }
 
+/**
+ * One look-alike word is enough (no honest word mixes alphabets); an invisible character inside
+ * a word can be a copy-and-paste accident, so it takes two.
+ */
+const MIN_HIDDEN_BREAKS = 2;
+
+function obfuscationFinding({ hiddenBreaks, mixedWords }: Obfuscation): Finding | null {
+  if (mixedWords.length === 0 && hiddenBreaks < MIN_HIDDEN_BREAKS) return null;
+  const parts = [
+    ...(hiddenBreaks > 0 ? [`${hiddenBreaks} invisible breaks inside words`] : []),
+    ...(mixedWords.length > 0
+      ? [`${mixedWords.length} words with look-alike letters: ${mixedWords.slice(0, 5).join(' ')}`]
+      : []),
+  ];
+  return finding('obfuscated_text', parts.join('; '));
+}
+
 function htmlFindings(doc: HtmlDocument): Finding[] {
   const findings: Finding[] = [];
   const passwordForm = doc.forms.find((f) => f.hasPassword);
@@ -179,15 +216,28 @@ function htmlFindings(doc: HtmlDocument): Finding[] {
   return findings;
 }
 
-export const analyzeContent: AnalyzerFn = (email) => {
-  const doc = email.html === '' ? null : htmlOf(email);
-  const text = readableText(email, doc);
-  const requests = requestFindings(text);
-  return {
-    findings: [
+const CONTENT_FINDINGS = memoKey<readonly Finding[]>('content findings');
+
+/**
+ * The content analyzer's findings, computed once per email: they depend on nothing but the
+ * message, and the model's features read them too (`ml/features.ts`).
+ */
+export function contentFindingsOf(email: ParsedEmail): readonly Finding[] {
+  return memoize(email, CONTENT_FINDINGS, () => {
+    const doc = email.html === '' ? null : htmlOf(email);
+    const written = readableText(email, doc);
+    const obfuscation = findObfuscation(`${email.from?.name ?? ''}\n${written}`);
+    const disguised = obfuscationFinding(obfuscation);
+    // Phrases are matched on what the reader sees, so disguising a word does not hide it.
+    const text = disguised === null ? written : revealText(written);
+    const requests = requestFindings(text);
+    return [
       ...requests.values(),
       ...impersonationFinding(email, text, requests),
+      ...(disguised === null ? [] : [disguised]),
       ...(doc === null ? [] : htmlFindings(doc)),
-    ],
-  };
-};
+    ];
+  });
+}
+
+export const analyzeContent: AnalyzerFn = (email) => ({ findings: [...contentFindingsOf(email)] });

@@ -9,6 +9,7 @@ import { getDomain } from 'tldts';
 import type { Finding, LinkReport } from '../../contracts/analysis-result.ts';
 import type { AnalyzerFn } from '../analyzer.ts';
 import { defineFindings, listEvidence, type FindingRule } from '../findings.ts';
+import { memoize, memoKey, type MemoKey } from '../memo.ts';
 import { isMixedScript } from '../text/confusables.ts';
 import { htmlOf, LINK_SOURCES, type HtmlLink } from '../text/read-html.ts';
 import type { EngineOptions, ParsedEmail } from '../types.ts';
@@ -104,13 +105,13 @@ const INLINE_SOURCES = new Set<string>([LINK_SOURCES.src, LINK_SOURCES.srcset, L
 
 const PRIVATE_IPV4 = /^(?:10\.|127\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)/;
 
-interface Reason {
+export interface Reason {
   problem: LinkProblem;
   detail: string;
   overrides?: Partial<FindingRule>;
 }
 
-interface Candidate {
+export interface Candidate {
   inspected: InspectedUrl;
   source: string;
   anchors: string[];
@@ -229,7 +230,7 @@ function anchorReason(
   return null;
 }
 
-function judge(candidate: Candidate, options: EngineOptions): Reason[] {
+function judge(candidate: Candidate, brandDomains: readonly string[]): Reason[] {
   const { inspected: url, source, anchors } = candidate;
   const scheme = schemeReason(url, source);
   if (scheme !== null) return [scheme];
@@ -238,9 +239,9 @@ function judge(candidate: Candidate, options: EngineOptions): Reason[] {
     ipReason(url, source),
     userinfoReason(url),
     homographReason(url),
-    ...lookalikeReasons(url, options.brandDomains),
+    ...lookalikeReasons(url, brandDomains),
     ...hostingReasons(url),
-    anchorReason(url, anchors, options.brandDomains),
+    anchorReason(url, anchors, brandDomains),
   ].filter((r): r is Reason => r !== null);
 }
 
@@ -249,22 +250,38 @@ function rawLinks(email: ParsedEmail): HtmlLink[] {
   const text = findTextUrls(email.text, MAX_URLS * 2).map((url) => ({
     url,
     source: LINK_SOURCES.text,
+    element: '#text',
     anchorText: null,
   }));
   return [...html, ...text];
 }
 
+const INSPECTED_URLS = memoKey<Map<string, InspectedUrl | null>>('inspected urls');
+
+/**
+ * `inspectUrl(raw)`, once per distinct URL of an email: mail repeats its links, and the model's
+ * features inspect the same URLs as this analyzer.
+ */
+export function inspectedUrlOf(email: ParsedEmail, raw: string): InspectedUrl | null {
+  const inspectedByRaw = memoize(
+    email,
+    INSPECTED_URLS,
+    () => new Map<string, InspectedUrl | null>(),
+  );
+  let inspected = inspectedByRaw.get(raw);
+  if (inspected === undefined) {
+    inspected = inspectUrl(raw);
+    inspectedByRaw.set(raw, inspected);
+  }
+  return inspected;
+}
+
 /** Distinct URLs in document order, each with every anchor text that pointed at it. */
 function collectCandidates(email: ParsedEmail): { candidates: Candidate[]; total: number } {
   const byUrl = new Map<string, Candidate>();
-  const inspectedByRaw = new Map<string, InspectedUrl | null>();
   for (const link of rawLinks(email)) {
     if (!URL_LIKE.test(link.url)) continue;
-    let inspected = inspectedByRaw.get(link.url);
-    if (inspected === undefined) {
-      inspected = inspectUrl(link.url);
-      inspectedByRaw.set(link.url, inspected);
-    }
+    const inspected = inspectedUrlOf(email, link.url);
     if (inspected === null || IGNORED_SCHEMES.has(inspected.scheme)) continue;
     let candidate = byUrl.get(inspected.url);
     if (!candidate) {
@@ -321,16 +338,44 @@ function aggregate(judged: readonly { url: string; reasons: readonly Reason[] }[
   );
 }
 
+/** Every examined URL with what is wrong with it, and the findings that sum them up. */
+export interface LinkAnalysis {
+  judged: readonly { candidate: Candidate; reasons: readonly Reason[] }[];
+  findings: readonly Finding[];
+}
+
+/** One memo key per protected-domain list: the judgement depends on it, and on nothing else. */
+const linkAnalysisKeys = new WeakMap<readonly string[], MemoKey<LinkAnalysis>>();
+
+/**
+ * The link analysis of an email against `brandDomains`, computed once per email and list: the
+ * model's features read the findings with the default list, which is usually the one in use.
+ */
+export function linkAnalysisOf(email: ParsedEmail, brandDomains: readonly string[]): LinkAnalysis {
+  let key = linkAnalysisKeys.get(brandDomains);
+  if (key === undefined) {
+    key = memoKey<LinkAnalysis>('link analysis');
+    linkAnalysisKeys.set(brandDomains, key);
+  }
+  return memoize(email, key, () => {
+    const { candidates, total } = collectCandidates(email);
+    const judged = candidates.map((candidate) => ({
+      candidate,
+      reasons: judge(candidate, brandDomains),
+    }));
+    const findings = aggregate(
+      judged.map(({ candidate, reasons }) => ({ url: candidate.inspected.url, reasons })),
+    );
+    if (total > MAX_URLS)
+      findings.push(finding('too_many_urls', `${total} distinct URLs, ${MAX_URLS} examined`));
+    return { judged, findings };
+  });
+}
+
 export const analyzeLinks: AnalyzerFn = (email, { options }) => {
-  const { candidates, total } = collectCandidates(email);
-  const judged = candidates.map((candidate) => ({ candidate, reasons: judge(candidate, options) }));
-  const findings = aggregate(
-    judged.map(({ candidate, reasons }) => ({ url: candidate.inspected.url, reasons })),
-  );
-  if (total > MAX_URLS)
-    findings.push(finding('too_many_urls', `${total} distinct URLs, ${MAX_URLS} examined`));
+  const { judged, findings } = linkAnalysisOf(email, options.brandDomains);
   return {
-    findings,
+    findings: [...findings],
     links: judged.map(({ candidate, reasons }) => report(candidate, reasons, options)),
   };
 };

@@ -8,7 +8,7 @@ import { FEATURE_VERSION } from './features.ts';
 import type { PhishingModel } from './model.ts';
 
 export const MODEL_FILE_FORMAT = 'phishnet.phishing-model';
-export const MODEL_FILE_VERSION = 2;
+export const MODEL_FILE_VERSION = 3;
 
 const figuresSchema = z.object({
   truePositives: z.int().nonnegative(),
@@ -47,6 +47,7 @@ const modelFileSchema = z
         maxConfidentFalsePositiveRate: z.number(),
         weightResolution: z.number().positive(),
         fitIntercept: z.boolean(),
+        folding: z.enum(['sender', 'message']),
       }),
       crossValidation: figuresSchema,
       trainSet: figuresSchema,

@@ -4,7 +4,7 @@
  * (`src/worker/adapters/model.ts`); the engine receives it through `EnginePorts.model`.
  */
 import type { ParsedEmail } from '../types.ts';
-import { extractFeatures, featureBucket, isCorroborated, type Feature } from './features.ts';
+import { featureBucket, isWordPiece, readForModel } from './features.ts';
 import type { ClassificationFigures } from './metrics.ts';
 import type { TrainingOptions } from './train.ts';
 
@@ -63,6 +63,11 @@ export interface Prediction {
   corroborated: boolean;
   /** The strongest features in either direction, strongest first. */
   contributions: Contribution[];
+  /**
+   * The same among the features a reader can follow (words, phrases, findings, traits), without
+   * the word pieces: those often weigh most, but "words ending ing" explains nothing.
+   */
+  readableContributions: Contribution[];
 }
 
 const DEFAULT_CONTRIBUTION_COUNT = 8;
@@ -72,15 +77,25 @@ export function predict(
   email: ParsedEmail,
   contributionCount = DEFAULT_CONTRIBUTION_COUNT,
 ): Prediction {
-  const features = extractFeatures(email);
-  const contributions = featureContributions(model, features);
-  const logit = contributions.reduce((sum, { logit: part }) => sum + part, model.bias);
+  const { features, corroborated } = readForModel(email);
+  const mask = model.weights.length - 1;
+  const strongest = new StrongestContributions(contributionCount);
+  const readable = new StrongestContributions(contributionCount);
+  let logit = model.bias;
+  // Scoring named features gives the same logit as scoring their hashed vector, and names to show.
+  for (const { name, value } of features) {
+    const part = (model.weights[featureBucket(name, mask)] ?? 0) * value;
+    logit += part;
+    strongest.offer(name, part);
+    if (!isWordPiece(name)) readable.offer(name, part);
+  }
   const probability = calibratedProbability(model.calibration, logit);
   return {
     probability,
     isPhishing: probability >= model.threshold,
-    corroborated: isCorroborated(email, features),
-    contributions: strongestFirst(contributions).slice(0, contributionCount),
+    corroborated,
+    contributions: strongest.list,
+    readableContributions: readable.list,
   };
 }
 
@@ -92,21 +107,32 @@ export function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-/** Scoring named features gives the same logit as scoring their hashed vector, and names to show. */
-function featureContributions(model: PhishingModel, features: readonly Feature[]): Contribution[] {
-  const mask = model.weights.length - 1;
-  return features.map(({ name, value }) => ({
-    feature: name,
-    logit: (model.weights[featureBucket(name, mask)] ?? 0) * value,
-  }));
+/**
+ * The strongest non-zero contributions seen, strongest first (ties by name): a short sorted list
+ * filled in one pass, since a message has a thousand or more features and only a few are shown.
+ */
+class StrongestContributions {
+  readonly list: Contribution[] = [];
+  private readonly count: number;
+
+  constructor(count: number) {
+    this.count = count;
+  }
+
+  offer(feature: string, logit: number): void {
+    if (logit === 0 || this.count <= 0) return;
+    const { list } = this;
+    const weakest = list[list.length - 1];
+    if (list.length >= this.count && weakest !== undefined && !isStronger(feature, logit, weakest))
+      return;
+    let at = list.length;
+    while (at > 0 && isStronger(feature, logit, list[at - 1] as Contribution)) at--;
+    list.splice(at, 0, { feature, logit });
+    if (list.length > this.count) list.pop();
+  }
 }
 
-function strongestFirst(contributions: Contribution[]): Contribution[] {
-  return contributions
-    .filter(({ logit }) => logit !== 0)
-    .sort(
-      (a, b) =>
-        Math.abs(b.logit) - Math.abs(a.logit) ||
-        (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0),
-    );
+function isStronger(feature: string, logit: number, than: Contribution): boolean {
+  const difference = Math.abs(logit) - Math.abs(than.logit);
+  return difference > 0 || (difference === 0 && feature < than.feature);
 }

@@ -4,7 +4,9 @@
  * on the training set only. Pure and deterministic: the same examples and options give the
  * same model, bit for bit.
  */
+import { getDomain } from 'tldts';
 import type { ParsedEmail } from '../types.ts';
+import { FREEMAIL_DOMAINS } from '../url/domain-lists.ts';
 import { extractFeatures, hashFeatures, type SparseVector } from './features.ts';
 import { classificationFigures, type ClassificationFigures } from './metrics.ts';
 import { calibratedProbability, sigmoid, type Calibration, type PhishingModel } from './model.ts';
@@ -35,6 +37,14 @@ export interface TrainingOptions {
    * large vocabulary), so any short or unfamiliar message started out as phishing.
    */
   fitIntercept: boolean;
+  /**
+   * How cross-validation deals messages into folds: `sender` keeps every message of one sender
+   * (registrable domain; the whole address for free mail) in one fold, so a message is never
+   * judged by a model that learnt its siblings (a newsletter's other issues, a campaign's other
+   * copies); `message` deals messages one by one. The figures and thresholds chosen out of fold
+   * are then those for senders the model has not seen, which is what it meets in service.
+   */
+  folding: 'sender' | 'message';
 }
 
 export const DEFAULT_TRAINING_OPTIONS: TrainingOptions = {
@@ -45,9 +55,10 @@ export const DEFAULT_TRAINING_OPTIONS: TrainingOptions = {
   seed: 20_260_101,
   folds: 5,
   maxFalsePositiveRate: 0.01,
-  maxConfidentFalsePositiveRate: 0.006,
+  maxConfidentFalsePositiveRate: 0.01,
   weightResolution: 1e-4,
   fitIntercept: false,
+  folding: 'sender',
 };
 
 export interface TrainingExample {
@@ -64,6 +75,8 @@ export interface Provenance {
 interface Dataset {
   vectors: SparseVector[];
   labels: boolean[];
+  /** Who sent each message (see `senderGroup`), for folds that keep a sender together. */
+  senders: string[];
 }
 
 interface LinearWeights {
@@ -134,7 +147,24 @@ function datasetOf(examples: readonly TrainingExample[], options: TrainingOption
   return {
     vectors: examples.map(({ email }) => hashFeatures(extractFeatures(email), options.bucketBits)),
     labels: examples.map(({ isPhishing }) => isPhishing),
+    senders: examples.map(({ email }, i) => senderGroup(email, i)),
   };
+}
+
+/** Addresses the corpus wrote in place of real ones: not a sender of their own. */
+const PLACEHOLDER_DOMAINS: ReadonlySet<string> = new Set(['example.org']);
+
+/**
+ * The sender a message counts as for folding: its From address's registrable domain, or the
+ * whole address at a free-mail or placeholder domain (thousands of unrelated people share
+ * gmail.com); a message without a From is a sender of its own.
+ */
+export function senderGroup(email: ParsedEmail, index: number): string {
+  const address = email.from?.address.toLowerCase() ?? '';
+  const at = address.lastIndexOf('@');
+  if (at === -1) return `#${index}`;
+  const domain = getDomain(address.slice(at + 1)) ?? address.slice(at + 1);
+  return FREEMAIL_DOMAINS.has(domain) || PLACEHOLDER_DOMAINS.has(domain) ? address : domain;
 }
 
 function crossValidateDataset(data: Dataset, options: TrainingOptions): CrossValidation {
@@ -153,7 +183,11 @@ function crossValidateDataset(data: Dataset, options: TrainingOptions): CrossVal
 
 /** Each example's logit from a model that never saw it. */
 function crossValidatedLogits(data: Dataset, options: TrainingOptions): number[] {
-  const folds = stratifiedFolds(data.labels, options.folds, mulberry32(options.seed));
+  const random = mulberry32(options.seed);
+  const folds =
+    options.folding === 'sender'
+      ? senderFolds(data.labels, data.senders, options.folds, random)
+      : stratifiedFolds(data.labels, options.folds, random);
   const logits = new Array<number>(data.labels.length).fill(0);
   for (const held of folds) {
     const heldOut = new Set(held);
@@ -181,6 +215,44 @@ function stratifiedFolds(
     });
   }
   return folds;
+}
+
+/**
+ * Folds that never split a sender, each holding about its share of either class: senders in a
+ * seeded random order, largest first, each given to the fold it fills least (by the larger of
+ * its phishing and ham shares once the sender is added).
+ */
+export function senderFolds(
+  labels: readonly boolean[],
+  senders: readonly string[],
+  foldCount: number,
+  random: () => number,
+): number[][] {
+  const members = new Map<string, number[]>();
+  senders.forEach((sender, i) => {
+    const group = members.get(sender);
+    if (group) group.push(i);
+    else members.set(sender, [i]);
+  });
+  const groups = shuffleInPlace([...members.values()], random).sort((a, b) => b.length - a.length);
+  const phishingTotal = Math.max(1, labels.filter(Boolean).length);
+  const hamTotal = Math.max(1, labels.length - phishingTotal);
+  const folds = Array.from({ length: foldCount }, () => ({
+    phishing: 0,
+    ham: 0,
+    rows: [] as number[],
+  }));
+  for (const group of groups) {
+    const phishing = group.filter((i) => labels[i] === true).length;
+    const ham = group.length - phishing;
+    const fill = (fold: { phishing: number; ham: number }) =>
+      Math.max((fold.phishing + phishing) / phishingTotal, (fold.ham + ham) / hamTotal);
+    const target = folds.reduce((best, fold) => (fill(fold) < fill(best) ? fold : best));
+    target.phishing += phishing;
+    target.ham += ham;
+    target.rows.push(...group);
+  }
+  return folds.map(({ rows }) => rows.sort((a, b) => a - b));
 }
 
 /**

@@ -92,6 +92,26 @@ export const URGENCY_PHRASES: readonly string[] = [
   'prazo final',
 ];
 
+/**
+ * Prizes, giveaways and windfalls: the bait of advance-fee, lottery and crypto-giveaway fraud.
+ * Kept to what the bait says (claim a reward, an airdrop, unclaimed funds), not to "winner" or
+ * "prize", which newsletters use about contests that exist.
+ */
+export const LURE_PHRASES: readonly string[] = [
+  'claim (?:your|the|this) (?:free |exclusive |pending |unclaimed )?(?:reward|prize|gift|bonus|airdrop|token|coin|winning|fund|compensation|refund|inheritance|payout)s?',
+  "you(?:'ve|’ve| have) (?:been selected|won)(?!['’])",
+  'airdrops?',
+  'unclaimed (?:funds?|inheritance|prizes?|rewards?|tokens?|payments?|packages?|parcels?|balance)',
+  '(?:lottery|sweepstakes?|jackpot) (?:winner|prize|award|draw)',
+  'next of kin',
+  'free (?:crypto|bitcoin|btc|eth|ethereum|tokens?|usdt)',
+  'loot ?box',
+  // German
+  '(?:sie haben|du hast) gewonnen',
+  // Portuguese
+  'você (?:ganhou|foi selecionad[oa])',
+];
+
 const NOT_AFTER_WORD_CHAR = '(?<![\\p{L}\\p{N}])';
 const NOT_BEFORE_WORD_CHAR = '(?![\\p{L}\\p{N}])';
 
@@ -134,3 +154,88 @@ export function compilePhraseMatcher(phrases: readonly string[]): PhraseMatcher 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
+
+/** Where a phrase was found, and the text it matched as written. */
+export interface PhraseMatch {
+  index: number;
+  text: string;
+}
+
+/** The first match of each table in one text: the same matches `compilePhraseMatcher` finds. */
+export interface PhraseSetMatcher<K extends string> {
+  exec(text: string): Map<K, PhraseMatch>;
+}
+
+/**
+ * Several phrase tables searched in one pass over the text instead of one pass each, about a
+ * third faster than a matcher per table:
+ * - the tables are alternatives of one regex, each in a capturing group, so a hit says which
+ *   table matched. Where one table matches another may match at the same place (the regex
+ *   reports only the first), so each table not yet found is tried there on its own, anchored.
+ *   Every place where any table matches is visited in order, so each table's first match is
+ *   the one its own matcher finds;
+ * - the search runs on the lower-cased text without the `i` flag, which costs V8 more than the
+ *   lower-casing. That finds the same matches as the case-insensitive search when lower-casing
+ *   keeps every character in place and maps each to its case fold, which fails only for text
+ *   with a character whose lower case is longer ("İ") or is not its fold
+ *   (`FOLDS_UNLIKE_LOWER_CASE`): such text is searched as written, with the `i` flag.
+ * The phrases must not capture (they use `(?:…)`) and are written in lower case.
+ */
+export function compilePhraseSets<K extends string>(
+  tables: Readonly<Record<K, readonly string[]>>,
+): PhraseSetMatcher<K> {
+  const keys = Object.keys(tables) as K[];
+  const alternatives = keys.map((key) => `(${tables[key].join('|')})`).join('|');
+  const searches = [false, true].map((foldCase) => {
+    const flags = foldCase ? 'iu' : 'u';
+    return {
+      body: new RegExp(`(?:${alternatives})${NOT_BEFORE_WORD_CHAR}`, `g${flags}`),
+      anchored: keys.map(
+        (key) => new RegExp(`(?:${tables[key].join('|')})${NOT_BEFORE_WORD_CHAR}`, `y${flags}`),
+      ),
+      startsWord: new RegExp(NOT_AFTER_WORD_CHAR, `y${flags}`),
+    };
+  });
+  return {
+    exec(written) {
+      const lower = written.toLowerCase();
+      const inPlace = lower.length === written.length && !FOLDS_UNLIKE_LOWER_CASE.test(lower);
+      const { body, anchored, startsWord } = searches[inPlace ? 0 : 1] as (typeof searches)[0];
+      const text = inPlace ? lower : written;
+      const found = new Map<K, PhraseMatch>();
+      const record = (key: K, index: number, length: number) => {
+        found.set(key, { index, text: written.slice(index, index + length) });
+      };
+      body.lastIndex = 0;
+      for (let match = body.exec(text); match !== null; match = body.exec(text)) {
+        const { index } = match;
+        startsWord.lastIndex = index;
+        if (startsWord.test(text)) {
+          keys.forEach((key, i) => {
+            if (found.has(key)) return;
+            const own = match[i + 1];
+            if (own !== undefined) {
+              record(key, index, match[0].length);
+              return;
+            }
+            const alone = anchored[i] as RegExp;
+            alone.lastIndex = index;
+            const other = alone.exec(text);
+            if (other !== null) record(key, index, other[0].length);
+          });
+          if (found.size === keys.length) break;
+        }
+        body.lastIndex = index + (isHighSurrogate(text.charCodeAt(index)) ? 2 : 1);
+      }
+      return found;
+    },
+  };
+}
+
+/**
+ * The characters whose case fold lower-casing does not give: U+017F "ſ", which case-insensitive
+ * matching takes for "s", and U+0345, a combining mark it takes for the letter "ι" (so it ends
+ * a word). `analyze.test.ts` checks that no other character behaves so for the phrases' letters.
+ */
+// eslint-disable-next-line no-misleading-character-class -- U+0345 is a combining mark, matched on its own on purpose
+export const FOLDS_UNLIKE_LOWER_CASE = /[\u017f\u0345]/;

@@ -5,6 +5,7 @@
  * them. Parsed once per email and shared (see `htmlOf`).
  */
 import { Parser } from 'htmlparser2';
+import { memoize, memoKey } from '../memo.ts';
 import type { ParsedEmail } from '../types.ts';
 
 export const LINK_SOURCES = {
@@ -20,6 +21,8 @@ export type LinkSource = (typeof LINK_SOURCES)[keyof typeof LINK_SOURCES];
 export interface HtmlLink {
   url: string;
   source: LinkSource;
+  /** The element that carried it (`a`, `img`, `link`...): `style` for a style sheet, `#text` for plain text. */
+  element: string;
   /** Visible text of the enclosing anchor, for `href` links. */
   anchorText: string | null;
 }
@@ -75,6 +78,10 @@ const URL_ATTRIBUTES: Readonly<Record<string, readonly (readonly [string, LinkSo
   table: [['background', 'src']],
   td: [['background', 'src']],
 };
+
+const URL_ATTRIBUTES_BY_ELEMENT: ReadonlyMap<string, readonly (readonly [string, LinkSource])[]> =
+  new Map(Object.entries(URL_ATTRIBUTES));
+const NO_ATTRIBUTES: readonly (readonly [string, LinkSource])[] = [];
 
 const BLOCK_ELEMENTS = new Set([
   'p',
@@ -139,31 +146,40 @@ interface OpenAnchor {
   text: string;
 }
 
+/**
+ * Text kept as pieces and joined once: growing a string by `+` for every text node builds a
+ * deep rope that costs more to flatten than the whole parse.
+ */
+class TextBuffer {
+  private readonly pieces: string[] = [];
+  private length = 0;
+
+  add(text: string): void {
+    const room = MAX_TEXT_CHARS - this.length;
+    if (room <= 0) return;
+    const piece = text.length > room ? text.slice(0, room) : text;
+    this.pieces.push(piece);
+    this.length += piece.length;
+  }
+
+  toString(): string {
+    return this.pieces.join('');
+  }
+}
+
 class HtmlReader {
-  readonly doc: HtmlDocument = {
-    visibleText: '',
-    hiddenText: '',
-    links: [],
-    forms: [],
-    scripts: '',
-  };
+  readonly links: HtmlLink[] = [];
+  readonly forms: HtmlForm[] = [];
+  readonly visible = new TextBuffer();
+  readonly hidden = new TextBuffer();
+  readonly scripts = new TextBuffer();
   // Mail clients render on white unless told otherwise, so white text with no background is unseen.
   private readonly stack: Frame[] = [
     { name: '#root', hidden: false, color: '#000000', background: '#ffffff' },
   ];
+  private top: Frame = this.stack[0] as Frame;
   private anchor: OpenAnchor | null = null;
   private form: HtmlForm | null = null;
-
-  private get top(): Frame {
-    return (
-      this.stack[this.stack.length - 1] ?? {
-        name: '#root',
-        hidden: false,
-        color: null,
-        background: null,
-      }
-    );
-  }
 
   onopentag(name: string, attribs: Record<string, string>): void {
     const parent = this.top;
@@ -186,7 +202,8 @@ class HtmlReader {
       'hidden' in attribs ||
       (hasStyle && HIDING_STYLE.test(style)) ||
       (color !== null && color === background);
-    this.stack.push({ name, hidden, color, background });
+    this.top = { name, hidden, color, background };
+    this.stack.push(this.top);
     this.collectLinks(name, attribs, style);
     if (name === 'form') this.openForm(attribs);
     if (name === 'input' && attribs.type?.toLowerCase() === 'password') this.markPassword();
@@ -194,7 +211,10 @@ class HtmlReader {
   }
 
   onclosetag(name: string): void {
-    if (this.stack.length > 1) this.stack.pop();
+    if (this.stack.length > 1) {
+      this.stack.pop();
+      this.top = this.stack[this.stack.length - 1] as Frame;
+    }
     if (name === 'a' || name === 'area') this.closeAnchor();
     if (name === 'form') this.form = null;
     if (BLOCK_ELEMENTS.has(name)) this.appendText(' ');
@@ -203,7 +223,7 @@ class HtmlReader {
   ontext(text: string): void {
     const { name } = this.top;
     if (name === 'script') {
-      this.doc.scripts = append(this.doc.scripts, text);
+      this.scripts.add(text);
     } else if (name === 'style') {
       this.addCssLinks(text);
     } else if (!RAW_TEXT_ELEMENTS.has(name)) {
@@ -211,61 +231,70 @@ class HtmlReader {
     }
   }
 
+  document(): HtmlDocument {
+    return {
+      visibleText: collapse(this.visible.toString()),
+      hiddenText: collapse(this.hidden.toString()),
+      links: this.links,
+      forms: this.forms,
+      scripts: this.scripts.toString(),
+    };
+  }
+
   private appendText(text: string): void {
     if (this.top.hidden) {
-      this.doc.hiddenText = append(this.doc.hiddenText, text);
+      this.hidden.add(text);
       return;
     }
-    this.doc.visibleText = append(this.doc.visibleText, text);
+    this.visible.add(text);
     if (this.anchor && this.anchor.text.length < MAX_ANCHOR_CHARS) this.anchor.text += text;
   }
 
   private collectLinks(name: string, attribs: Record<string, string>, style: string): void {
-    // Own properties only: a tag named `constructor` must not reach Object.prototype.
-    const attributes = Object.hasOwn(URL_ATTRIBUTES, name) ? URL_ATTRIBUTES[name] : undefined;
-    for (const [attribute, source] of attributes ?? []) {
+    // A Map, so a tag named `constructor` cannot reach Object.prototype.
+    for (const [attribute, source] of URL_ATTRIBUTES_BY_ELEMENT.get(name) ?? NO_ATTRIBUTES) {
       const value = attribs[attribute];
       if (value === undefined || value.trim() === '') continue;
       if (source === LINK_SOURCES.srcset) {
         for (const candidate of value.split(','))
-          this.addLink(candidate.trim().split(/\s+/)[0] ?? '', source);
+          this.addLink(candidate.trim().split(/\s+/)[0] ?? '', source, name);
       } else {
-        const link = this.addLink(value, source);
+        const link = this.addLink(value, source, name);
         if (link && (name === 'a' || name === 'area')) this.anchor = { link, text: '' };
       }
     }
-    if (style !== '') this.addCssLinks(style);
+    if (style !== '') this.addCssLinks(style, name);
     if (name === 'meta' && attribs['http-equiv']?.toLowerCase() === 'refresh') {
       const url = META_REFRESH_URL.exec(attribs.content ?? '')?.[1];
-      if (url !== undefined) this.addLink(url, LINK_SOURCES.href);
+      if (url !== undefined) this.addLink(url, LINK_SOURCES.href, name);
     }
   }
 
   /** `url(...)` in CSS. A loop over `exec`, not `matchAll`, which copies the regex on every call. */
-  private addCssLinks(css: string): void {
+  private addCssLinks(css: string, element = 'style'): void {
     if (!CSS_URL_HINT.test(css)) return;
     CSS_URL.lastIndex = 0;
     for (let match = CSS_URL.exec(css); match !== null; match = CSS_URL.exec(css)) {
-      this.addLink(match[2] ?? '', LINK_SOURCES.css);
+      this.addLink(match[2] ?? '', LINK_SOURCES.css, element);
     }
   }
 
-  private addLink(url: string, source: LinkSource): HtmlLink | null {
-    if (url === '' || this.doc.links.length >= MAX_LINKS) return null;
-    const link: HtmlLink = { url: url.trim(), source, anchorText: null };
-    this.doc.links.push(link);
+  private addLink(url: string, source: LinkSource, element: string): HtmlLink | null {
+    if (url === '' || this.links.length >= MAX_LINKS) return null;
+    const link: HtmlLink = { url: url.trim(), source, element, anchorText: null };
+    this.links.push(link);
     return link;
   }
 
   private closeAnchor(): void {
     if (this.anchor === null) return;
-    this.anchor.link.anchorText = this.anchor.text.replace(/\s+/g, ' ').trim();
+    this.anchor.link.anchorText = collapse(this.anchor.text);
     this.anchor = null;
   }
 
   private openForm(attribs: Record<string, string>): void {
     this.form = { action: attribs.action?.trim() ?? null, hasPassword: false };
-    this.doc.forms.push(this.form);
+    this.forms.push(this.form);
   }
 
   private markPassword(): void {
@@ -273,12 +302,6 @@ class HtmlReader {
     if (this.form === null) this.openForm({});
     if (this.form) this.form.hasPassword = true;
   }
-}
-
-function append(buffer: string, text: string): string {
-  return buffer.length >= MAX_TEXT_CHARS
-    ? buffer
-    : buffer + text.slice(0, MAX_TEXT_CHARS - buffer.length);
 }
 
 export function readHtml(html: string): HtmlDocument {
@@ -298,24 +321,18 @@ export function readHtml(html: string): HtmlDocument {
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
   parser.end(html);
-  const { doc } = reader;
-  doc.visibleText = collapse(doc.visibleText);
-  doc.hiddenText = collapse(doc.hiddenText);
-  return doc;
+  return reader.document();
 }
+
+const WHITESPACE_RUN = /\s+/g;
 
 function collapse(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return text.replace(WHITESPACE_RUN, ' ').trim();
 }
 
-const documents = new WeakMap<ParsedEmail, HtmlDocument>();
+const HTML_DOCUMENT = memoKey<HtmlDocument>('html document');
 
 /** The email's HTML body, read once however many analyzers ask. */
 export function htmlOf(email: ParsedEmail): HtmlDocument {
-  let doc = documents.get(email);
-  if (!doc) {
-    doc = readHtml(email.html);
-    documents.set(email, doc);
-  }
-  return doc;
+  return memoize(email, HTML_DOCUMENT, () => readHtml(email.html));
 }

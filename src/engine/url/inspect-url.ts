@@ -25,6 +25,8 @@ export interface InspectedUrl {
   /** The host as a reader sees it, IDN labels decoded. */
   displayHost: string;
   registrableDomain: string | null;
+  /** The public suffix of a domain host (`com`, `co.uk`); null for IP addresses and no host. */
+  publicSuffix: string | null;
   /** The registrable domain without its public suffix: `paypal` for `paypal.co.uk`. */
   domainLabel: string | null;
   pathname: string;
@@ -77,6 +79,7 @@ export function inspectUrl(raw: string): InspectedUrl | null {
     host,
     displayHost: host.includes('xn--') ? domainToUnicode(host) || host : host,
     registrableDomain,
+    publicSuffix: parts?.publicSuffix ?? null,
     domainLabel: registrableDomain === null ? null : (parts?.domainWithoutSuffix ?? null),
     pathname: parsed.pathname,
     ipForm,

@@ -35,6 +35,10 @@ interface ProtectedIndex {
   subdomainLabels: ReadonlyMap<string, string>;
   /** Look-alike answers by registrable domain: mail repeats the same few domains endlessly. */
   answers: Map<string, Lookalike | null>;
+  /** Each protected domain between dots (`.paypal.com.`), in list order, to find one worn whole. */
+  dottedDomains: readonly (readonly [string, string])[];
+  /** Whether every protected domain has a dot, as registrable domains do. */
+  allDotted: boolean;
 }
 
 /** Bound on remembered answers per protected list; the memo is dropped, not grown, past it. */
@@ -72,6 +76,8 @@ function indexOf(protectedDomains: readonly string[]): ProtectedIndex {
         .map((e) => [e.label, e.domain]),
     ),
     answers: new Map(),
+    dottedDomains: protectedDomains.map((domain) => [domain, `.${domain}.`] as const),
+    allDotted: protectedDomains.every((domain) => domain.includes('.')),
   };
   indexes.set(protectedDomains, index);
   return index;
@@ -144,9 +150,12 @@ export function findDeceptiveSubdomain(
   const index = indexOf(protectedDomains);
   if (index.domains.has(registrableDomain)) return null;
   const subdomain = host.slice(0, -registrableDomain.length - 1);
-  const dotted = `.${subdomain}.`;
-  const wornDomain = protectedDomains.find((d) => dotted.includes(`.${d}.`));
-  if (wornDomain !== undefined) return { target: wornDomain, isWholeDomain: true };
+  // A registrable domain has a dot of its own, so a one-label subdomain ("www") cannot wear one.
+  if (subdomain.includes('.') || !index.allDotted) {
+    const dotted = `.${subdomain}.`;
+    const worn = index.dottedDomains.find(([, dottedDomain]) => dotted.includes(dottedDomain));
+    if (worn !== undefined) return { target: worn[0], isWholeDomain: true };
+  }
   for (const label of subdomain.split('.')) {
     const domain = index.subdomainLabels.get(label);
     if (domain !== undefined) return { target: domain, isWholeDomain: false };
