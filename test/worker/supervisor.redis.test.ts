@@ -420,6 +420,7 @@ describe('phishnet supervisor', () => {
         PHISHNET_MIN_WORKERS: '1',
         PHISHNET_HEARTBEAT_INTERVAL_MS: '250',
         PHISHNET_SCALE_INTERVAL_MS: '250',
+        PHISHNET_SHUTDOWN_GRACE_MS: '2000',
       });
       await cli.waitFor('supervisor:started');
       const [worker] = await until(
@@ -439,7 +440,8 @@ describe('phishnet supervisor', () => {
       if (left.length > 0) await redis.del(...left);
       redis.disconnect();
     }
-  });
+    // Two Node processes start and stop here: slow on a loaded 2-core machine.
+  }, 90_000);
 
   it('refuses to run in Kubernetes mode, with one clear line', async () => {
     const cli = runCli(['supervisor'], { PHISHNET_ORCHESTRATOR: 'kubernetes' });
