@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { classificationFigures, type ClassificationFigures } from '../src/engine/ml/metrics.ts';
+import type { ClassificationFigures } from '../src/engine/ml/metrics.ts';
 import { THRESHOLD_SHARE, UNCORROBORATED_SHARE } from '../src/engine/analyzers/ml.ts';
 import { FEATURE_VERSION } from '../src/engine/ml/features.ts';
 import { DEFAULT_ENGINE_OPTIONS } from '../src/engine/index.ts';
@@ -18,6 +18,7 @@ import {
   crossValidate,
   DEFAULT_TRAINING_OPTIONS,
   trainModelWithCrossValidation,
+  figuresAt,
 } from '../src/engine/ml/train.ts';
 import { DEFAULT_MODEL_PATH, PACKAGE_ROOT } from '../src/worker/adapters/model.ts';
 import { corpusSha256, DEFAULT_CORPUS_DIR, parseMessage, readSplit } from './corpus.ts';
@@ -68,19 +69,6 @@ async function main(): Promise<void> {
   console.log(`wrote ${DEFAULT_MODEL_PATH}\n`);
   console.log(formatFigures('test split, model alone', test.model));
   console.log(formatFigures('\ntest split, full engine', test.engine));
-}
-
-function figuresAt(
-  probabilities: readonly number[],
-  labels: readonly boolean[],
-  threshold: number,
-): ClassificationFigures {
-  return classificationFigures(
-    probabilities.map((p, i) => ({
-      isPhishing: labels[i] === true,
-      predictedPhishing: p >= threshold,
-    })),
-  );
 }
 
 interface ModelAndEngine {

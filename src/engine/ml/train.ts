@@ -378,7 +378,8 @@ function chooseThreshold(
   return best.threshold;
 }
 
-function figuresAt(
+/** Precision, recall and the rest when `threshold` splits the probabilities. */
+export function figuresAt(
   probabilities: readonly number[],
   labels: readonly boolean[],
   threshold: number,
