@@ -1,4 +1,5 @@
 import { AppError } from '../lib/errors.ts';
+import type { LogFormat } from '../lib/logger.ts';
 import { DAY_MS, MINUTE_MS, SECOND_MS } from '../lib/time.ts';
 import type { FeedFormat } from '../contracts/intel.ts';
 import type { FailureClass } from '../contracts/queues.ts';
@@ -20,6 +21,7 @@ export interface Config {
   readonly http: { readonly port: number; readonly host: string };
   readonly prefix: string;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
   readonly allowEviction: boolean;
   readonly redisDataDir: string;
   readonly limits: {
@@ -160,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     http: { port: e.PORT, host: e.HOST },
     prefix: e.PHISHNET_PREFIX,
     logLevel: e.PHISHNET_LOG_LEVEL,
+    logFormat: e.PHISHNET_LOG_FORMAT,
     allowEviction: e.PHISHNET_ALLOW_EVICTION,
     redisDataDir: e.PHISHNET_REDIS_DATA_DIR,
     limits: {

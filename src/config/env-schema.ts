@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { FEED_FORMATS, feedFormatSchema } from '../contracts/intel.ts';
 import { MAX_WORKERS_LIMIT } from '../contracts/workers.ts';
+import { LOG_FORMATS } from '../lib/logger.ts';
 import { DEFAULT_MIME_LIMITS } from '../lib/mime-scan.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -45,6 +46,12 @@ export const envSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('Log level.'),
+  PHISHNET_LOG_FORMAT: z
+    .enum(LOG_FORMATS)
+    .default('auto')
+    .describe(
+      'How log lines look: `json`, one object a line for log collectors; `pretty`, short lines for people; `auto`, pretty when the output is a terminal and JSON otherwise.',
+    ),
   PHISHNET_ALLOW_EVICTION: z
     .stringbool()
     .default(false)

@@ -164,9 +164,10 @@ export const readySchema = z.object({
  */
 const searchText = z.string().trim().min(1).max(200);
 const searchTime = z.iso.datetime({ offset: true });
+/** `{time}:{id}` of the last entry a page examined. */
 const searchCursor = z
   .string()
-  .regex(/^\d+:\d+$/, 'a cursor is what the previous page returned as next_cursor');
+  .regex(/^\d+:[\w-]{1,100}$/, 'a cursor is what the previous page returned as next_cursor');
 
 export const jobListQuerySchema = z.object({
   /** Case-insensitive substring of the sender (display name or address). */

@@ -6,9 +6,10 @@
  *
  *   - one request examines at most `SCAN_BUDGET` index entries and returns a
  *     cursor to continue, so a rare match never turns into a full scan;
- *   - the cursor is `{score}:{skip}`: the submission time (ms) to resume at and
- *     how many entries of exactly that time were already examined, so equal
- *     timestamps are neither skipped nor repeated.
+ *   - the cursor is `{score}:{id}`, the last entry examined, and the next page
+ *     starts strictly after it in the index's order (time, then id, both
+ *     descending). Equal timestamps are neither skipped nor repeated, even when
+ *     entries (that one included) are removed between pages.
  */
 import type { Redis } from 'ioredis';
 import type { BatchList, BatchSummary, JobList, JobStatus, JobSummary } from '../contracts/api.ts';
@@ -85,7 +86,7 @@ export async function searchJobs(deps: JobsDeps, search: JobSearch, page: Page):
         return true;
       });
     });
-    await dropStale(deps.redis, k.jobIndex(), stale, walk);
+    await dropStale(deps.redis, k.jobIndex(), stale);
     const jobs = await Promise.all(found.slice(0, page.limit).map((id) => summarizeJob(deps, id)));
     return {
       jobs: jobs.filter((job): job is JobSummary => job !== null),
@@ -124,7 +125,7 @@ export async function listBatches(
       },
       page.limit,
     );
-    await dropStale(deps.redis, k.batchIndex(), stale, walk);
+    await dropStale(deps.redis, k.batchIndex(), stale);
     return { batches: found.slice(0, page.limit), next_cursor: walk.nextCursor };
   });
 }
@@ -136,32 +137,21 @@ interface IndexEntry {
 
 interface Walk {
   nextCursor: string | null;
-  /** Where the cursor rests: entries at this time must stay, or its `skip` would count wrong. */
-  cursorScoreMs: number | null;
   lastScoreMs: number | null;
 }
 
 /**
  * Removes index entries whose record has expired (the age pruning on submit
- * catches the rest). Entries at the cursor's own time stay: its skip counts them.
+ * catches the rest). The cursor may rest on one: it needs no entry to resume.
  */
-async function dropStale(
-  redis: Redis,
-  key: string,
-  stale: IndexEntry[],
-  walk: Walk,
-): Promise<void> {
-  const cursorScoreMs = walk.cursorScoreMs;
-  const removable = stale
-    .filter((entry) => cursorScoreMs === null || entry.scoreMs > cursorScoreMs)
-    .map((entry) => entry.id);
-  if (removable.length > 0) await redis.zrem(key, ...removable);
+async function dropStale(redis: Redis, key: string, stale: IndexEntry[]): Promise<void> {
+  if (stale.length > 0) await redis.zrem(key, ...stale.map((entry) => entry.id));
 }
 
 /**
- * Walks a time index newest first, handing chunks of ids to `accept` (which
- * answers, per id, whether it is taken), until `limit` are taken, the budget is
- * spent or the range ends. The cursor points just past the last id examined.
+ * Walks a time index newest first, handing chunks of entries to `accept` (which
+ * answers, per entry, whether it is taken), until `limit` are taken, the budget
+ * is spent or the range ends. The cursor is the last entry examined.
  */
 async function walkIndex(
   redis: Redis,
@@ -171,51 +161,85 @@ async function walkIndex(
   accept: (entries: IndexEntry[]) => Promise<boolean[]>,
   chunkSize = SCAN_CHUNK,
 ): Promise<Walk> {
-  let [atScore, skip] = decodeCursor(page.cursor) ?? [range.toMs ?? Infinity, 0];
-  if (range.toMs !== undefined && range.toMs < atScore) [atScore, skip] = [range.toMs, 0];
+  let after = decodeCursor(page.cursor);
+  if (range.toMs !== undefined && (after === null || range.toMs < after.scoreMs)) {
+    after = { scoreMs: range.toMs, id: null };
+  }
   const min = range.fromMs === undefined ? '-inf' : String(range.fromMs);
   let taken = 0;
   let examined = 0;
-  let lastScoreMs: number | null = null;
+  let last: IndexEntry | null = null;
+  const walked = (nextCursor: string | null): Walk => ({
+    nextCursor,
+    lastScoreMs: last?.scoreMs ?? null,
+  });
   for (;;) {
-    const max = atScore === Infinity ? '+inf' : String(atScore);
     const chunk = Math.min(chunkSize, SCAN_BUDGET - examined);
-    const reply = await redis.zrevrangebyscore(key, max, min, 'WITHSCORES', 'LIMIT', skip, chunk);
-    const entries: IndexEntry[] = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      entries.push({ id: reply[i] ?? '', scoreMs: Number(reply[i + 1]) });
-    }
-    if (entries.length === 0) return { nextCursor: null, cursorScoreMs: null, lastScoreMs };
-    const accepted = await accept(entries);
-    for (let i = 0; i < entries.length; i++) {
-      const score = entries[i]?.scoreMs ?? 0;
-      // Advance past this entry: the cursor names the entries of its time already seen.
-      if (score === atScore) skip += 1;
-      else [atScore, skip] = [score, 1];
+    const { entries, isLast } = await readAfter(redis, key, after, min, chunk);
+    const accepted = entries.length > 0 ? await accept(entries) : [];
+    for (const [i, entry] of entries.entries()) {
+      last = entry;
+      after = entry;
       examined += 1;
-      lastScoreMs = score;
       if (accepted[i]) taken += 1;
-      if (taken === page.limit) {
-        // Whatever `accept` took beyond this entry, the caller drops (it keeps `limit`).
-        return { nextCursor: encodeCursor(atScore, skip), cursorScoreMs: atScore, lastScoreMs };
-      }
+      // Whatever `accept` took beyond this entry, the caller drops (it keeps `limit`).
+      if (taken === page.limit) return walked(encodeCursor(entry));
     }
-    if (entries.length < chunk) return { nextCursor: null, cursorScoreMs: null, lastScoreMs };
-    if (examined >= SCAN_BUDGET) {
-      return { nextCursor: encodeCursor(atScore, skip), cursorScoreMs: atScore, lastScoreMs };
-    }
+    if (isLast) return walked(null);
+    if (examined >= SCAN_BUDGET && last !== null) return walked(encodeCursor(last));
   }
 }
 
-function encodeCursor(scoreMs: number, skip: number): string {
-  return `${scoreMs}:${skip}`;
+/** A walk resumes strictly after this entry; with `id` null, at the newest entry of `scoreMs`. */
+interface Position {
+  scoreMs: number;
+  id: string | null;
 }
 
-function decodeCursor(cursor: string | undefined): [number, number] | null {
+/**
+ * Up to `count` entries strictly after `after`, newest first. Redis orders a
+ * ZSET by score, then member bytes; the read starts at `after`'s score and
+ * drops the entries of that score that do not sort below its id, so the bound
+ * holds whether or not that entry still exists.
+ */
+async function readAfter(
+  redis: Redis,
+  key: string,
+  after: Position | null,
+  min: string,
+  count: number,
+): Promise<{ entries: IndexEntry[]; isLast: boolean }> {
+  const max = after === null ? '+inf' : String(after.scoreMs);
+  // Only a run of equal times longer than `count` before the bound takes more than one read.
+  for (let offset = 0; ; offset += count) {
+    const reply = await redis.zrevrangebyscore(key, max, min, 'WITHSCORES', 'LIMIT', offset, count);
+    const entries: IndexEntry[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      const entry = { id: reply[i] ?? '', scoreMs: Number(reply[i + 1]) };
+      if (after === null || isAfter(entry, after)) entries.push(entry);
+    }
+    const isLast = reply.length < 2 * count;
+    if (entries.length > 0 || isLast) return { entries, isLast };
+  }
+}
+
+function isAfter(entry: IndexEntry, position: Position): boolean {
+  if (entry.scoreMs !== position.scoreMs) return entry.scoreMs < position.scoreMs;
+  return (
+    position.id === null || Buffer.compare(Buffer.from(entry.id), Buffer.from(position.id)) < 0
+  );
+}
+
+function encodeCursor(entry: IndexEntry): string {
+  return `${entry.scoreMs}:${entry.id}`;
+}
+
+function decodeCursor(cursor: string | undefined): Position | null {
   if (cursor === undefined) return null;
-  const [score, skip] = cursor.split(':').map(Number);
-  if (score === undefined || skip === undefined || !Number.isSafeInteger(score)) return null;
-  return [score, skip];
+  const colon = cursor.indexOf(':');
+  const scoreMs = Number(cursor.slice(0, colon));
+  if (colon < 1 || !Number.isSafeInteger(scoreMs)) return null;
+  return { scoreMs, id: cursor.slice(colon + 1) };
 }
 
 /** A job as one list row: its status without the full result. */

@@ -1,6 +1,11 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { prettyDestination } from './pretty-log.ts';
 
 export type { Logger };
+
+/** `json` for collectors, `pretty` for people, `auto`: pretty when the output is a terminal. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
  * Never log credentials or the emails people send us: bearer tokens (headers,
@@ -65,7 +70,9 @@ export function createLogger(options: {
   level: string;
   name?: string;
   /** Where lines go (default stdout); tests pass a stream to read them. */
-  destination?: NodeJS.WritableStream;
+  destination?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Default `json`. */
+  format?: LogFormat;
 }): Logger {
   const pinoOptions: LoggerOptions = {
     level: options.level,
@@ -73,6 +80,9 @@ export function createLogger(options: {
     serializers: { req: serializeRequest },
   };
   if (options.name !== undefined) pinoOptions.name = options.name;
+  const out = options.destination ?? process.stdout;
+  const pretty = options.format === 'pretty' || (options.format === 'auto' && out.isTTY === true);
+  if (pretty) return pino(pinoOptions, prettyDestination(out));
   return options.destination === undefined
     ? pino(pinoOptions)
     : pino(pinoOptions, options.destination as pino.DestinationStream);

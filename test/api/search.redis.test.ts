@@ -97,9 +97,9 @@ describe('searching jobs', () => {
 
   it('filters by submission time', async () => {
     const all = (await list()).jobs;
-    const paypalAt = (
-      await stack.inject({ url: `/api/v1/analysis/status/${ids.paypal}` })
-    ).json<{ submitted_at: string }>().submitted_at;
+    const paypalAt = (await stack.inject({ url: `/api/v1/analysis/status/${ids.paypal}` })).json<{
+      submitted_at: string;
+    }>().submitted_at;
     const after = await list(`?from=${encodeURIComponent(paypalAt)}`);
     expect(after.jobs.map((job) => job.job_id)).toEqual(all.slice(0, 2).map((job) => job.job_id));
     expect((await list('?to=2000-01-01T00:00:00Z')).jobs).toEqual([]);
@@ -144,8 +144,8 @@ describe('searching jobs', () => {
     expect(first.next_cursor).not.toBeNull();
     const rest = await list(`?cursor=${first.next_cursor!}`);
     expect(rest.jobs.map((job) => job.job_id)).toEqual([ids.lunch, ids.paypal, ids.invoice]);
-    // The dead entries were removed as they were found, but the one the first cursor rested on.
-    expect(await stack.jobs.redis.zcard(index)).toBe(4);
+    // The dead entries were removed as they were found, the one the first cursor rested on too.
+    expect(await stack.jobs.redis.zcard(index)).toBe(3);
     expect((await list()).jobs).toHaveLength(3);
   });
 
@@ -211,5 +211,82 @@ describe('listing batches', () => {
     }>();
     expect(page.batches).toHaveLength(1);
     expect(page.next_cursor).not.toBeNull();
+  });
+});
+
+describe('when the entry a page ended on goes before the next page', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  /** Gives every id the same time in the index, as a burst of submissions can. */
+  async function sameTime(index: string, ids: string[]): Promise<string[]> {
+    const atMs = Date.now();
+    for (const id of ids) await stack.jobs.redis.zadd(index, 'XX', atMs, id);
+    // Redis orders equal times by id; newest first is then the highest id first.
+    return [...ids].sort().reverse();
+  }
+
+  /** Pages through `url` one item at a time; with `index`, removes each page's entry from it. */
+  async function pageThrough(
+    url: string,
+    [list, idField]: ['jobs', 'job_id'] | ['batches', 'batch_id'],
+    index?: string,
+  ): Promise<string[]> {
+    const seen: string[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null && seen.length <= 5) {
+      const response = await stack.inject({
+        url: `${url}?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.json<Record<string, Record<string, string>[]>>();
+      const ids = (body[list] ?? []).map((item) => item[idField] ?? '');
+      seen.push(...ids);
+      if (index !== undefined && ids.length > 0) await stack.jobs.redis.zrem(index, ...ids);
+      cursor = response.json<{ next_cursor: string | null }>().next_cursor;
+    }
+    return seen;
+  }
+
+  it('still lists every job of that same time, each once', async () => {
+    const ids: string[] = [];
+    for (const subject of ['one', 'two', 'three']) {
+      const response = await stack.inject({
+        method: 'POST',
+        url: '/api/v1/analysis/submit',
+        payload: { analysis_type: 'quick', subject, sender: 'a@b.example', content: subject },
+      });
+      expect(response.statusCode, response.body).toBe(202);
+      ids.push(response.json<{ job_id: string }>().job_id);
+    }
+    const index = keys(stack.config.prefix).jobIndex();
+    const newestFirst = await sameTime(index, ids);
+    const seen = await pageThrough('/api/v1/analysis/jobs', ['jobs', 'job_id'], index);
+    expect(seen).toEqual(newestFirst);
+  });
+
+  it('still lists every batch of that same time, each once', async () => {
+    const raw = fixture('benign-newsletter.eml').toString('base64');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await stack.inject({
+        method: 'POST',
+        url: '/api/v1/analysis/submit-bulk',
+        payload: { emails: [{ raw }], analysis_type: 'quick' },
+      });
+      expect(response.statusCode, response.body).toBe(202);
+      ids.push(response.json<{ batch_id: string }>().batch_id);
+    }
+    const index = keys(stack.config.prefix).batchIndex();
+    const newestFirst = await sameTime(index, ids);
+    // A batch page reads as many entries as it lists: one here, so each page reads past the last.
+    const batches = ['batches', 'batch_id'] as const;
+    expect(await pageThrough('/api/v1/analysis/batches', [...batches])).toEqual(newestFirst);
+    expect(await pageThrough('/api/v1/analysis/batches', [...batches], index)).toEqual(newestFirst);
   });
 });

@@ -50,6 +50,37 @@ describe('phishnet start and its Redis', () => {
     }
   });
 
+  it('logs JSON lines to a pipe, and short lines for people when PHISHNET_LOG_FORMAT=pretty', async () => {
+    assertBuilt();
+    const redis = await startRedisServer();
+    try {
+      const logsOf = async (env: Record<string, string>): Promise<string[]> => {
+        const cli = runCli(['api'], {
+          REDIS_URL: redis.url,
+          PORT: String(await freePort()),
+          ...TEST_AUTH_ENV,
+          ...env,
+        });
+        await cli.waitFor('PhishNet API listening on');
+        cli.child.kill('SIGTERM');
+        expect(await cli.exited).toBe(0);
+        return cli
+          .stdout()
+          .split('\n')
+          .filter((line) => line && !line.startsWith('PhishNet API listening on'));
+      };
+      const json = await logsOf({});
+      expect(json.map((line) => JSON.parse(line) as { msg: string }).at(-1)?.msg).toBe(
+        'process:shutdown:done',
+      );
+      const pretty = await logsOf({ PHISHNET_LOG_FORMAT: 'pretty' });
+      expect(pretty.at(-1)).toMatch(/^\d\d:\d\d:\d\d INFO {2}api\[\d+\]: process:shutdown:done$/);
+      expect(pretty.join('\n')).not.toContain('{"level"');
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('stops with a message naming the variable when the config is invalid', async () => {
     const cli = runCli(['start'], { PORT: 'eighty' });
     expect(await cli.exited).toBe(1);

@@ -336,4 +336,43 @@ describe('JobManagementDashboard', () => {
     expect(clearDeadLetters).toHaveBeenCalledWith({ class: 'external' });
     expect(await screen.findByText('Deleted 1 dead letter.')).toBeInTheDocument();
   });
+
+  it('filters dead letters by lane and task together, replays all that match, and "any" lifts a filter', async () => {
+    const deadLetters = vi.fn(() => Promise.resolve({ ...oneDead, total: 2 }));
+    const replayAllDeadLetters = vi.fn(() => Promise.resolve({ count: 2 }));
+    renderDashboard(dashboardApi({ deadLetters, replayAllDeadLetters }));
+    const user = userEvent.setup();
+    await screen.findByRole('table', { name: 'Dead letters' });
+
+    await user.selectOptions(screen.getByLabelText('Lane'), 'standard');
+    await user.selectOptions(screen.getByLabelText('Task'), 'full_email_scan');
+    await waitFor(() => {
+      expect(deadLetters).toHaveBeenLastCalledWith({
+        lane: 'standard',
+        task: 'full_email_scan',
+        page: 1,
+        page_size: 20,
+      });
+    });
+
+    await user.click(screen.getByRole('button', { name: 'Replay all' }));
+    expect(screen.getByRole('alertdialog')).toHaveTextContent(
+      'Replay 2 dead letters with lane standard, task full_email_scan?',
+    );
+    await user.click(screen.getByRole('button', { name: 'Replay them' }));
+    expect(replayAllDeadLetters).toHaveBeenCalledWith({
+      lane: 'standard',
+      task: 'full_email_scan',
+    });
+    expect(await screen.findByText('Replayed 2 dead letters.')).toBeInTheDocument();
+
+    await user.selectOptions(screen.getByLabelText('Lane'), 'any');
+    await waitFor(() => {
+      expect(deadLetters).toHaveBeenLastCalledWith({
+        task: 'full_email_scan',
+        page: 1,
+        page_size: 20,
+      });
+    });
+  });
 });

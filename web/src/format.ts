@@ -28,6 +28,11 @@ export function formatPercent(value: number | null | undefined): string {
   return `${value >= 99.95 || value === 0 ? value.toFixed(0) : value.toFixed(1)}%`;
 }
 
+/** `1 email`, `2 emails`: a count and its noun, which takes an s unless the count is one. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 export function formatCount(value: number): string {
   return value.toLocaleString('en-US');
 }

@@ -7,7 +7,7 @@ import { onShutdown } from '../shutdown.ts';
 /** `phishnet api`: the HTTP and WebSocket API alone. */
 export async function apiCommand(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: 'api' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'api' });
   const redis = await resolveRedis(config);
   const api = await serveApi(config, redis.url, logger);
   onShutdown(logger, async () => {

@@ -7,7 +7,11 @@ import { onShutdown } from '../shutdown.ts';
 /** `phishnet scheduler`: registers the periodic tasks. */
 export async function schedulerCommand(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: 'scheduler' });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    name: 'scheduler',
+  });
   const redis = await resolveRedis(config);
   const scheduler = await startScheduler({ config, redisUrl: redis.url, logger });
   onShutdown(logger, async () => {

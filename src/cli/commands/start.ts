@@ -13,7 +13,11 @@ export async function startCommand(): Promise<void> {
   // No secret configured: one for this session, an admin token printed once, loopback only.
   const auth = await prepareSessionAuth(loadConfig());
   const { config } = auth;
-  const logger = createLogger({ level: config.logLevel, name: 'phishnet' });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    name: 'phishnet',
+  });
   const redis = await resolveRedis(config);
   try {
     const api = await serveApi(config, redis.url, logger);

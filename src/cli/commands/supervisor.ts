@@ -34,7 +34,11 @@ export function runSupervisor(
 /** `phishnet supervisor`: this host's worker processes, scaled on queue depth. */
 export async function supervisorCommand(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: 'supervisor' });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    name: 'supervisor',
+  });
   // Refused before touching Redis: in Kubernetes mode nothing here should run.
   assertSupervisorAllowed(config);
   const redis = await resolveRedis(config);

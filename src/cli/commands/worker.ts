@@ -19,7 +19,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
     options: { queues: { type: 'string' }, concurrency: { type: 'string' } },
   });
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'worker' });
   const lanes = parseLanes(values.queues, DEFAULT_WORKER_LANES);
   const concurrency = parsePositiveInt(
     '--concurrency',

@@ -1,19 +1,23 @@
 /**
  * Confusable characters: what a reader's eye takes for something else.
- * `skeleton` maps a label to the Latin string it looks like, so "pаypa1"
- * (Cyrillic а, digit 1) and "paypal" share a skeleton.
+ * `AS_LATIN` maps letters of other scripts to the Latin letter they pass for; `skeleton` goes
+ * further for domain names, folding Latin letters, digits and signs that a URL bar's font
+ * confuses, so "pаypa1" (Cyrillic а, digit 1) and "paypal" share a skeleton.
  */
 
-/** Single characters that look like a Latin letter. Both sides of a comparison pass through this. */
-const LOOKS_LIKE: Readonly<Record<string, string>> = {
+/**
+ * The Latin letter each letter of another script passes for (case kept where the script has
+ * case). Text read as a reader reads it (`revealText`) and domain skeletons both start here.
+ */
+export const AS_LATIN: Readonly<Record<string, string>> = {
   // Cyrillic
   а: 'a',
   в: 'b',
   е: 'e',
   ё: 'e',
   һ: 'h',
-  і: 'l',
-  ї: 'l',
+  і: 'i',
+  ї: 'i',
   ј: 'j',
   к: 'k',
   м: 'm',
@@ -29,14 +33,30 @@ const LOOKS_LIKE: Readonly<Record<string, string>> = {
   ԛ: 'q',
   ԝ: 'w',
   ӏ: 'l',
-  ɡ: 'g',
   ь: 'b',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  Х: 'X',
+  У: 'Y',
+  І: 'I',
+  Ј: 'J',
+  Ѕ: 'S',
+  Ԝ: 'W',
+  Ԛ: 'Q',
   // Greek
   α: 'a',
   β: 'b',
   ε: 'e',
   η: 'n',
-  ι: 'l',
+  ι: 'i',
   κ: 'k',
   ν: 'v',
   ο: 'o',
@@ -45,7 +65,57 @@ const LOOKS_LIKE: Readonly<Record<string, string>> = {
   υ: 'u',
   χ: 'x',
   ω: 'w',
-  // Latin and digits the eye confuses
+  Α: 'A',
+  Β: 'B',
+  Ε: 'E',
+  Ζ: 'Z',
+  Η: 'H',
+  Ι: 'I',
+  Κ: 'K',
+  Μ: 'M',
+  Ν: 'N',
+  Ο: 'O',
+  Ρ: 'P',
+  Τ: 'T',
+  Υ: 'Y',
+  Χ: 'X',
+  // Armenian
+  օ: 'o',
+  ս: 'u',
+  ց: 'g',
+  հ: 'h',
+  ո: 'n',
+  զ: 'q',
+  ա: 'w',
+  Ս: 'U',
+  Օ: 'O',
+  // Cherokee
+  Ꭺ: 'A',
+  Ᏼ: 'B',
+  Ꮯ: 'C',
+  Ꭰ: 'D',
+  Ꭼ: 'E',
+  Ꮐ: 'G',
+  Ꮋ: 'H',
+  Ꭻ: 'J',
+  Ꮶ: 'K',
+  Ꮮ: 'L',
+  Ꮇ: 'M',
+  Ꮲ: 'P',
+  Ꮢ: 'R',
+  Ꮪ: 'S',
+  Ꭲ: 'T',
+  Ꮩ: 'V',
+  Ꮃ: 'W',
+  Ꮓ: 'Z',
+};
+
+/**
+ * Latin letters, digits and signs that pass for another in a domain name. `i` folds into `l`
+ * (and so do the Cyrillic and Greek letters that pass for `i`): in a URL bar the two are one
+ * stroke, while in running text the dot tells them apart.
+ */
+const FOLDED_IN_DOMAINS: Readonly<Record<string, string>> = {
   i: 'l',
   '1': 'l',
   '|': 'l',
@@ -59,6 +129,7 @@ const LOOKS_LIKE: Readonly<Record<string, string>> = {
   ł: 'l',
   ø: 'o',
   đ: 'd',
+  ɡ: 'g',
 };
 
 /** Letter pairs that read as one letter in most fonts. */
@@ -73,7 +144,8 @@ const COMBINING_MARKS = /\p{M}/gu;
 export function skeleton(text: string): string {
   let out = '';
   for (const char of text.normalize('NFKD').replace(COMBINING_MARKS, '').toLowerCase()) {
-    out += LOOKS_LIKE[char] ?? char;
+    const latin = AS_LATIN[char] ?? char;
+    out += FOLDED_IN_DOMAINS[latin] ?? latin;
   }
   for (const [pair, letter] of LOOKS_LIKE_PAIRS) out = out.replace(pair, letter);
   return out;

@@ -5,6 +5,7 @@
  * has no reason to do either; phishing does it to dodge phrase and keyword filters.
  * `revealText` undoes both, so the phrase rules and the model read what the reader reads.
  */
+import { AS_LATIN } from './confusables.ts';
 
 /**
  * Characters that render as nothing: zero-width spaces and joiners, direction marks, word
@@ -30,108 +31,6 @@ const LOOKALIKE_LETTER =
   /[\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Armenian}\p{Script=Cherokee}]/gu;
 /** A unit such as "μmol" or "Ωcm": one Greek letter leading Latin ones, as science writes. */
 const GREEK_UNIT = /^\p{Script=Greek}\p{Script=Latin}+$/u;
-
-/** The Latin letter each look-alike passes for (case kept where the script has case). */
-const AS_LATIN: Readonly<Record<string, string>> = {
-  // Cyrillic
-  а: 'a',
-  в: 'b',
-  е: 'e',
-  ё: 'e',
-  һ: 'h',
-  і: 'i',
-  ї: 'i',
-  ј: 'j',
-  к: 'k',
-  м: 'm',
-  н: 'h',
-  о: 'o',
-  р: 'p',
-  с: 'c',
-  ѕ: 's',
-  т: 't',
-  у: 'y',
-  х: 'x',
-  ԁ: 'd',
-  ԛ: 'q',
-  ԝ: 'w',
-  ӏ: 'l',
-  ь: 'b',
-  А: 'A',
-  В: 'B',
-  Е: 'E',
-  К: 'K',
-  М: 'M',
-  Н: 'H',
-  О: 'O',
-  Р: 'P',
-  С: 'C',
-  Т: 'T',
-  Х: 'X',
-  У: 'Y',
-  І: 'I',
-  Ј: 'J',
-  Ѕ: 'S',
-  Ԝ: 'W',
-  Ԛ: 'Q',
-  // Greek
-  α: 'a',
-  β: 'b',
-  ε: 'e',
-  η: 'n',
-  ι: 'i',
-  κ: 'k',
-  ν: 'v',
-  ο: 'o',
-  ρ: 'p',
-  τ: 't',
-  υ: 'u',
-  χ: 'x',
-  ω: 'w',
-  Α: 'A',
-  Β: 'B',
-  Ε: 'E',
-  Ζ: 'Z',
-  Η: 'H',
-  Ι: 'I',
-  Κ: 'K',
-  Μ: 'M',
-  Ν: 'N',
-  Ο: 'O',
-  Ρ: 'P',
-  Τ: 'T',
-  Υ: 'Y',
-  Χ: 'X',
-  // Armenian
-  օ: 'o',
-  ս: 'u',
-  ց: 'g',
-  հ: 'h',
-  ո: 'n',
-  զ: 'q',
-  ա: 'w',
-  Ս: 'U',
-  Օ: 'O',
-  // Cherokee
-  Ꭺ: 'A',
-  Ᏼ: 'B',
-  Ꮯ: 'C',
-  Ꭰ: 'D',
-  Ꭼ: 'E',
-  Ꮐ: 'G',
-  Ꮋ: 'H',
-  Ꭻ: 'J',
-  Ꮶ: 'K',
-  Ꮮ: 'L',
-  Ꮇ: 'M',
-  Ꮲ: 'P',
-  Ꮢ: 'R',
-  Ꮪ: 'S',
-  Ꭲ: 'T',
-  Ꮩ: 'V',
-  Ꮃ: 'W',
-  Ꮓ: 'Z',
-};
 
 export interface Obfuscation {
   /** Words with invisible characters inside. */

@@ -9,7 +9,7 @@ import { ErrorNotice } from '../components/ErrorNotice/ErrorNotice.tsx';
 import { JobTracker } from '../components/JobTracker/JobTracker.tsx';
 import { ProgressBar } from '../components/ProgressBar/ProgressBar.tsx';
 import { StatCard } from '../components/StatCard/StatCard.tsx';
-import { formatCount, formatTime } from '../format.ts';
+import { formatCount, formatTime, plural } from '../format.ts';
 import { useServices } from '../hooks/services.ts';
 import { useBatchWebSocket } from '../hooks/useBatchWebSocket.ts';
 import styles from './Pages.module.css';
@@ -69,9 +69,7 @@ export function BatchPage({ batchId }: { batchId: string }) {
     <div className={styles.page}>
       <div className={styles.head}>
         <div>
-          <h1>
-            Batch of {data.total_jobs} email{data.total_jobs === 1 ? '' : 's'}
-          </h1>
+          <h1>Batch of {plural(data.total_jobs, 'email')}</h1>
           <p className={styles.lead}>
             {data.analysis_type} analysis · submitted {formatTime(data.created_at)} ·{' '}
             <span className="mono">{batchId}</span>

@@ -6,7 +6,7 @@ import { Badge, VERDICT_TONE } from '../components/Badge/Badge.tsx';
 import { ErrorNotice } from '../components/ErrorNotice/ErrorNotice.tsx';
 import { Link } from '../components/Link/Link.tsx';
 import { ProgressBar } from '../components/ProgressBar/ProgressBar.tsx';
-import { formatTime, shortId } from '../format.ts';
+import { formatTime, plural, shortId } from '../format.ts';
 import { useServices } from '../hooks/services.ts';
 import styles from './Pages.module.css';
 
@@ -75,7 +75,7 @@ function BatchRow({ batch }: { batch: BatchSummary }) {
     <li className={styles.batchRow}>
       <div>
         <strong>
-          {batch.total_jobs} email{batch.total_jobs === 1 ? '' : 's'}, {batch.analysis_type}
+          {plural(batch.total_jobs, 'email')}, {batch.analysis_type}
         </strong>
         <div className="muted">
           <span className="mono">{shortId(batch.batch_id)}</span> · {formatTime(batch.created_at)}

@@ -13,7 +13,7 @@ import { Link } from '../components/Link/Link.tsx';
 import { ProgressBar } from '../components/ProgressBar/ProgressBar.tsx';
 import { RawHeaders } from '../components/RawHeaders/RawHeaders.tsx';
 import { VerdictView } from '../components/VerdictView/VerdictView.tsx';
-import { formatSeconds, formatTime } from '../format.ts';
+import { formatSeconds, formatTime, plural } from '../format.ts';
 import { useServices } from '../hooks/services.ts';
 import { useJobWebSocket } from '../hooks/useJobWebSocket.ts';
 import styles from './Pages.module.css';
@@ -117,7 +117,7 @@ export function JobPage({ jobId }: { jobId: string }) {
           {job.status === 'failed' ? (
             <div style={{ marginTop: '0.8rem' }}>
               <ErrorNotice
-                title={`The analysis failed${job.error?.class ? ` (${job.error.class})` : ''} after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`}
+                title={`The analysis failed${job.error?.class ? ` (${job.error.class})` : ''} after ${plural(job.attempts, 'attempt')}`}
                 error={
                   new Error(
                     `${job.error?.code ?? 'TASK_FAILED'}: ${job.error?.message ?? 'no message'}. It is in the dead-letter queue, from where an administrator can replay it.`,
@@ -151,7 +151,7 @@ export function JobPage({ jobId }: { jobId: string }) {
           <dt>Attempts</dt>
           <dd>
             {job.attempts}
-            {job.replays > 0 ? `, replayed ${job.replays} time${job.replays === 1 ? '' : 's'}` : ''}
+            {job.replays > 0 ? `, replayed ${plural(job.replays, 'time')}` : ''}
           </dd>
         </dl>
         <div style={{ marginTop: '0.9rem' }}>

@@ -11,11 +11,9 @@ import {
   jobKindSchema,
   WORK_LANES,
   type FailureClass,
-  type JobKind,
-  type WorkLane,
 } from '../../../../src/contracts/queues.ts';
 import type { ApiClient } from '../../api/client.ts';
-import { formatTime, shortId } from '../../format.ts';
+import { formatTime, plural, shortId } from '../../format.ts';
 import { Badge, type Tone } from '../Badge/Badge.tsx';
 import { Card } from '../Card/Card.tsx';
 import { ConfirmAction } from '../ConfirmAction/ConfirmAction.tsx';
@@ -54,14 +52,14 @@ export function DlqPanel({ api, refreshMs }: { api: ApiClient; refreshMs: number
   const replayAll = useMutation({
     mutationFn: () => api.replayAllDeadLetters(filter),
     onSuccess: (result) => {
-      setMessage(`Replayed ${result.count} dead letter${result.count === 1 ? '' : 's'}.`);
+      setMessage(`Replayed ${plural(result.count, 'dead letter')}.`);
     },
     onSettled: settle,
   });
   const clear = useMutation({
     mutationFn: () => api.clearDeadLetters(filter),
     onSuccess: (result) => {
-      setMessage(`Deleted ${result.count} dead letter${result.count === 1 ? '' : 's'}.`);
+      setMessage(`Deleted ${plural(result.count, 'dead letter')}.`);
     },
     onSettled: settle,
   });
@@ -75,6 +73,7 @@ export function DlqPanel({ api, refreshMs }: { api: ApiClient; refreshMs: number
     setFilter(next);
     setPage(1);
   };
+  const filtering = { filter, onChoose: choose };
 
   return (
     <Card
@@ -83,7 +82,7 @@ export function DlqPanel({ api, refreshMs }: { api: ApiClient; refreshMs: number
         <>
           <ConfirmAction
             label="Replay all"
-            question={`Replay ${total} dead letter${total === 1 ? '' : 's'}${matching}?`}
+            question={`Replay ${plural(total, 'dead letter')}${matching}?`}
             confirmLabel="Replay them"
             disabled={total === 0 || busy}
             onConfirm={() => {
@@ -93,7 +92,7 @@ export function DlqPanel({ api, refreshMs }: { api: ApiClient; refreshMs: number
           <ConfirmAction
             label="Clear"
             danger
-            question={`Delete ${total} dead letter${total === 1 ? '' : 's'}${matching}? This cannot be undone.`}
+            question={`Delete ${plural(total, 'dead letter')}${matching}? This cannot be undone.`}
             confirmLabel="Delete them"
             cancelLabel="Keep them"
             disabled={total === 0 || busy}
@@ -105,54 +104,9 @@ export function DlqPanel({ api, refreshMs }: { api: ApiClient; refreshMs: number
       }
     >
       <div className={styles.toolbar} role="group" aria-label="Filter dead letters">
-        <label className={styles.field}>
-          Class
-          <select
-            value={filter.class ?? ''}
-            onChange={(event) => {
-              choose(withFilter(filter, 'class', event.target.value as FailureClass | ''));
-            }}
-          >
-            <option value="">any</option>
-            {FAILURE_CLASSES.map((value) => (
-              <option key={value} value={value}>
-                {value}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className={styles.field}>
-          Lane
-          <select
-            value={filter.lane ?? ''}
-            onChange={(event) => {
-              choose(withFilter(filter, 'lane', event.target.value as WorkLane | ''));
-            }}
-          >
-            <option value="">any</option>
-            {WORK_LANES.map((value) => (
-              <option key={value} value={value}>
-                {value}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className={styles.field}>
-          Task
-          <select
-            value={filter.task ?? ''}
-            onChange={(event) => {
-              choose(withFilter(filter, 'task', event.target.value as JobKind | ''));
-            }}
-          >
-            <option value="">any</option>
-            {KINDS.map((value) => (
-              <option key={value} value={value}>
-                {value}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Class" field="class" options={FAILURE_CLASSES} {...filtering} />
+        <FilterSelect label="Lane" field="lane" options={WORK_LANES} {...filtering} />
+        <FilterSelect label="Task" field="task" options={KINDS} {...filtering} />
       </div>
       {list.data ? (
         <div className={styles.chips} aria-label="Dead letters by class">
@@ -275,6 +229,35 @@ export function DlqPanel({ api, refreshMs }: { api: ApiClient; refreshMs: number
         </div>
       ) : null}
     </Card>
+  );
+}
+
+/** A select for one field of the filter: one of `options`, or any. */
+function FilterSelect<K extends keyof DlqFilter>(props: {
+  label: string;
+  field: K;
+  options: readonly NonNullable<DlqFilter[K]>[];
+  filter: DlqFilter;
+  onChoose: (next: DlqFilter) => void;
+}) {
+  return (
+    <label className={styles.field}>
+      {props.label}
+      <select
+        value={props.filter[props.field] ?? ''}
+        onChange={(event) => {
+          const value = event.target.value as NonNullable<DlqFilter[K]> | '';
+          props.onChoose(withFilter(props.filter, props.field, value));
+        }}
+      >
+        <option value="">any</option>
+        {props.options.map((value) => (
+          <option key={value} value={value}>
+            {value}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

@@ -3,6 +3,7 @@
  * decided it in plain words, every link with its verdict and why, attachments
  * with their types, hashes and findings, and the authentication results.
  */
+import type { ReactNode } from 'react';
 import type {
   AnalysisResult,
   AuthResult,
@@ -87,11 +88,8 @@ export function VerdictView({ result }: { result: AnalysisResult }) {
             <ol className={styles.reasons} aria-label="Decisive findings">
               {decisive.map((finding) => (
                 <li key={finding.id}>
-                  {finding.explanation}{' '}
-                  <Badge tone={SEVERITY_TONE[finding.severity]}>{finding.severity}</Badge>
-                  {finding.evidence ? (
-                    <code className={styles.evidence}>{finding.evidence}</code>
-                  ) : null}
+                  {finding.explanation} <SeverityBadge severity={finding.severity} />
+                  <Evidence evidence={finding.evidence} />
                 </li>
               ))}
             </ol>
@@ -130,107 +128,65 @@ export function VerdictView({ result }: { result: AnalysisResult }) {
       </div>
 
       <Card title={`Links (${result.links.length})`}>
-        {links.length === 0 ? (
-          <p className="muted">The email has no links.</p>
-        ) : (
-          <div className="table-scroll">
-            <table aria-label="Links" className={styles.stack}>
-              <thead>
-                <tr>
-                  <th>Verdict</th>
-                  <th>Link</th>
-                  <th>Why</th>
-                </tr>
-              </thead>
-              <tbody>
-                {links.map((link, index) => (
-                  <tr key={`${link.url}-${index}`}>
-                    <td>
-                      <VerdictBadge verdict={link.verdict} />
-                    </td>
-                    <td className={styles.wideCell}>
-                      <div className={styles.url}>{link.url}</div>
-                      {link.anchor_text && link.anchor_text !== link.url ? (
-                        <div className={styles.shownAs}>shown as “{link.anchor_text}”</div>
-                      ) : null}
-                      <div className={styles.shownAs}>
-                        {link.registrable_domain ?? link.host} · in {link.source}
-                      </div>
-                    </td>
-                    <td className={styles.wideCell}>
-                      {link.reasons.length === 0 ? (
-                        <span className="muted">nothing wrong found</span>
-                      ) : (
-                        <ul className={styles.why}>
-                          {link.reasons.map((reason) => (
-                            <li key={reason}>{explainReason(reason, byId)}</li>
-                          ))}
-                        </ul>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <VerdictTable label="Links" subject="Link" reasons="Why" empty="The email has no links.">
+          {links.map((link, index) => (
+            <tr key={`${link.url}-${index}`}>
+              <td>
+                <VerdictBadge verdict={link.verdict} />
+              </td>
+              <td className={styles.wideCell}>
+                <div className={styles.url}>{link.url}</div>
+                {link.anchor_text && link.anchor_text !== link.url ? (
+                  <div className={styles.shownAs}>shown as “{link.anchor_text}”</div>
+                ) : null}
+                <div className={styles.shownAs}>
+                  {link.registrable_domain ?? link.host} · in {link.source}
+                </div>
+              </td>
+              <td className={styles.wideCell}>
+                <Reasons reasons={link.reasons.map((reason) => explainReason(reason, byId))} />
+              </td>
+            </tr>
+          ))}
+        </VerdictTable>
       </Card>
 
       <Card title={`Attachments (${result.attachments.length})`}>
-        {result.attachments.length === 0 ? (
-          <p className="muted">The email has no attachments.</p>
-        ) : (
-          <div className="table-scroll">
-            <table aria-label="Attachments" className={styles.stack}>
-              <thead>
-                <tr>
-                  <th>Verdict</th>
-                  <th>File</th>
-                  <th>Findings</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.attachments.map((attachment) => (
-                  <tr key={attachment.sha256}>
-                    <td>
-                      <VerdictBadge verdict={attachment.verdict} />
-                    </td>
-                    <td className={styles.wideCell}>
-                      <strong>{attachment.filename ?? '(unnamed)'}</strong>
-                      <div className="muted">
-                        declared {attachment.declared_type}
-                        {attachment.detected_type &&
-                        attachment.detected_type !== attachment.declared_type
-                          ? `, really ${attachment.detected_type}`
-                          : ''}{' '}
-                        · {formatBytes(attachment.size_bytes)}
-                      </div>
-                      <dl className={styles.hashes}>
-                        <dt>MD5</dt>
-                        <dd>{attachment.md5}</dd>
-                        <dt>SHA-1</dt>
-                        <dd>{attachment.sha1}</dd>
-                        <dt>SHA-256</dt>
-                        <dd>{attachment.sha256}</dd>
-                      </dl>
-                    </td>
-                    <td>
-                      {attachment.findings.length === 0 ? (
-                        <span className="muted">nothing wrong found</span>
-                      ) : (
-                        <ul className={styles.why}>
-                          {attachment.findings.map((finding) => (
-                            <li key={finding}>{finding}</li>
-                          ))}
-                        </ul>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <VerdictTable
+          label="Attachments"
+          subject="File"
+          reasons="Findings"
+          empty="The email has no attachments."
+        >
+          {result.attachments.map((attachment) => (
+            <tr key={attachment.sha256}>
+              <td>
+                <VerdictBadge verdict={attachment.verdict} />
+              </td>
+              <td className={styles.wideCell}>
+                <strong>{attachment.filename ?? '(unnamed)'}</strong>
+                <div className="muted">
+                  declared {attachment.declared_type}
+                  {attachment.detected_type && attachment.detected_type !== attachment.declared_type
+                    ? `, really ${attachment.detected_type}`
+                    : ''}{' '}
+                  · {formatBytes(attachment.size_bytes)}
+                </div>
+                <dl className={styles.hashes}>
+                  <dt>MD5</dt>
+                  <dd>{attachment.md5}</dd>
+                  <dt>SHA-1</dt>
+                  <dd>{attachment.sha1}</dd>
+                  <dt>SHA-256</dt>
+                  <dd>{attachment.sha256}</dd>
+                </dl>
+              </td>
+              <td>
+                <Reasons reasons={attachment.findings} />
+              </td>
+            </tr>
+          ))}
+        </VerdictTable>
       </Card>
 
       <Card title={`All findings (${result.findings.length})`}>
@@ -251,14 +207,12 @@ export function VerdictView({ result }: { result: AnalysisResult }) {
                   <tr key={`${finding.id}-${finding.evidence}`}>
                     <td>{finding.analyzer}</td>
                     <td>
-                      <Badge tone={SEVERITY_TONE[finding.severity]}>{finding.severity}</Badge>
+                      <SeverityBadge severity={finding.severity} />
                     </td>
                     <td className="num">{finding.score}</td>
                     <td>
                       {finding.explanation}
-                      {finding.evidence ? (
-                        <code className={styles.evidence}>{finding.evidence}</code>
-                      ) : null}
+                      <Evidence evidence={finding.evidence} />
                     </td>
                   </tr>
                 ))}
@@ -273,4 +227,48 @@ export function VerdictView({ result }: { result: AnalysisResult }) {
       </Card>
     </div>
   );
+}
+
+/** Links and attachments: a verdict, the thing and why, a row each; or a line saying none. */
+function VerdictTable(props: {
+  label: string;
+  subject: string;
+  reasons: string;
+  empty: string;
+  children: ReactNode[];
+}) {
+  if (props.children.length === 0) return <p className="muted">{props.empty}</p>;
+  return (
+    <div className="table-scroll">
+      <table aria-label={props.label} className={styles.stack}>
+        <thead>
+          <tr>
+            <th>Verdict</th>
+            <th>{props.subject}</th>
+            <th>{props.reasons}</th>
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+function Reasons({ reasons }: { reasons: readonly string[] }) {
+  if (reasons.length === 0) return <span className="muted">nothing wrong found</span>;
+  return (
+    <ul className={styles.why}>
+      {reasons.map((reason) => (
+        <li key={reason}>{reason}</li>
+      ))}
+    </ul>
+  );
+}
+
+function SeverityBadge({ severity }: { severity: Finding['severity'] }) {
+  return <Badge tone={SEVERITY_TONE[severity]}>{severity}</Badge>;
+}
+
+function Evidence({ evidence }: { evidence: string }) {
+  return evidence ? <code className={styles.evidence}>{evidence}</code> : null;
 }
