@@ -11,7 +11,8 @@ import {
   normalizeIp,
   normalizeUrl,
 } from '../../src/engine/intel/normalize.ts';
-import { urlsInHtml, urlsInText } from '../../src/engine/intel/observables.ts';
+import { extractObservables, urlsInHtml, urlsInText } from '../../src/engine/intel/observables.ts';
+import { htmlOf, readHtml } from '../../src/engine/text/read-html.ts';
 import type { ParsedEmail } from '../../src/engine/types.ts';
 import { attachment, context, emailWith, peStub } from './attachment-helpers.ts';
 
@@ -106,10 +107,37 @@ describe('observable extraction', () => {
     const html =
       '<a href="https://a.example/?x=1&amp;y=2">click</a><form action="//c.example/post"></form>' +
       '<img src="cid:logo"><p>visit http://d.example/</p>';
-    expect(urlsInHtml(html)).toEqual([
+    expect(urlsInHtml(readHtml(html))).toEqual([
       'https://a.example/?x=1&y=2',
       'http://c.example/post',
       'http://d.example/',
+    ]);
+  });
+
+  it('finds URLs in srcset, CSS and a meta refresh, and text URLs split by an entity', () => {
+    const html =
+      '<meta http-equiv="refresh" content="0;url=https://r.example/go">' +
+      '<img srcset="https://s.example/1x.png 1x"><div style="background:url(//c.example/bg.png)">' +
+      'see http://t.example/a&amp;b=1</div>';
+    expect(urlsInHtml(readHtml(html))).toEqual([
+      'https://r.example/go',
+      'https://s.example/1x.png',
+      'http://c.example/bg.png',
+      'http://t.example/a&b=1',
+    ]);
+  });
+
+  it('takes the HTML from the email’s shared reading instead of reading it again', () => {
+    const email = emailWith([], { html: '<a href="https://a.example/">a</a>' });
+    htmlOf(email).links.push({
+      url: 'https://only-in-the-shared-reading.example/',
+      source: 'href',
+      element: 'a',
+      anchorText: null,
+    });
+    expect(extractObservables(email).urls).toEqual([
+      'https://a.example/',
+      'https://only-in-the-shared-reading.example/',
     ]);
   });
 });

@@ -11,15 +11,9 @@ import type { AnalyzerFn } from '../analyzer.ts';
 import { defineFindings, listEvidence, type FindingRule } from '../findings.ts';
 import { memoize, memoKey, type MemoKey } from '../memo.ts';
 import { isMixedScript } from '../text/confusables.ts';
-import { htmlOf, LINK_SOURCES, type HtmlLink } from '../text/read-html.ts';
+import { htmlOf, LINK_SOURCES } from '../text/read-html.ts';
 import type { EngineOptions, ParsedEmail } from '../types.ts';
-import {
-  FORM_SERVICES,
-  FREE_HOSTING,
-  SHORTENER_HOSTS,
-  findHostEntry,
-  hostMatches,
-} from '../url/domain-lists.ts';
+import { FORM_SERVICES, FREE_HOSTING, HostList, SHORTENER_HOSTS } from '../url/domain-lists.ts';
 import { claimedHost, findTextUrls } from '../url/find-urls.ts';
 import { inspectUrl, IP_FORMS, type InspectedUrl } from '../url/inspect-url.ts';
 import { findDeceptiveSubdomain, findLookalike, LOOKALIKE_KINDS } from '../url/lookalike.ts';
@@ -199,13 +193,16 @@ function lookalikeReasons(url: InspectedUrl, brandDomains: readonly string[]): R
   return reasons;
 }
 
+const SHORTENERS = new HostList(SHORTENER_HOSTS);
+const FORM_SERVICE_LIST = new HostList(FORM_SERVICES);
+const FREE_HOSTING_LIST = new HostList(FREE_HOSTING);
+
 function hostingReasons(url: InspectedUrl): Reason[] {
   const reasons: Reason[] = [];
-  if (SHORTENER_HOSTS.some((h) => hostMatches(url.host, h)))
-    reasons.push({ problem: 'shortener', detail: url.host });
-  const form = findHostEntry(FORM_SERVICES, url.host, url.pathname);
+  if (SHORTENERS.find(url.host)) reasons.push({ problem: 'shortener', detail: url.host });
+  const form = FORM_SERVICE_LIST.find(url.host, url.pathname);
   if (form) reasons.push({ problem: 'form_service', detail: form.host });
-  else if (findHostEntry(FREE_HOSTING, url.host, url.pathname))
+  else if (FREE_HOSTING_LIST.find(url.host, url.pathname))
     reasons.push({ problem: 'free_hosting', detail: url.host });
   return reasons;
 }
@@ -245,51 +242,54 @@ function judge(candidate: Candidate, brandDomains: readonly string[]): Reason[] 
   ].filter((r): r is Reason => r !== null);
 }
 
-function rawLinks(email: ParsedEmail): HtmlLink[] {
-  const html = email.html === '' ? [] : htmlOf(email).links;
-  const text = findTextUrls(email.text, MAX_URLS * 2).map((url) => ({
-    url,
-    source: LINK_SOURCES.text,
-    element: '#text',
-    anchorText: null,
-  }));
-  return [...html, ...text];
-}
-
 const INSPECTED_URLS = memoKey<Map<string, InspectedUrl | null>>('inspected urls');
 
-/**
- * `inspectUrl(raw)`, once per distinct URL of an email: mail repeats its links, and the model's
- * features inspect the same URLs as this analyzer.
- */
-export function inspectedUrlOf(email: ParsedEmail, raw: string): InspectedUrl | null {
+/** Each distinct URL of an email, inspected once: mail repeats its links. */
+function inspectedUrlsOf(email: ParsedEmail): (raw: string) => InspectedUrl | null {
   const inspectedByRaw = memoize(
     email,
     INSPECTED_URLS,
     () => new Map<string, InspectedUrl | null>(),
   );
-  let inspected = inspectedByRaw.get(raw);
-  if (inspected === undefined) {
-    inspected = inspectUrl(raw);
-    inspectedByRaw.set(raw, inspected);
-  }
-  return inspected;
+  return (raw) => {
+    let inspected = inspectedByRaw.get(raw);
+    if (inspected === undefined) {
+      inspected = inspectUrl(raw);
+      inspectedByRaw.set(raw, inspected);
+    }
+    return inspected;
+  };
 }
 
-/** Distinct URLs in document order, each with every anchor text that pointed at it. */
+/**
+ * `inspectUrl(raw)`, once per distinct URL of an email: the model's features inspect the same URLs
+ * as this analyzer.
+ */
+export function inspectedUrlOf(email: ParsedEmail, raw: string): InspectedUrl | null {
+  return inspectedUrlsOf(email)(raw);
+}
+
+/**
+ * Distinct URLs in document order, the HTML's then the text's, each with every anchor text that
+ * pointed at it.
+ */
 function collectCandidates(email: ParsedEmail): { candidates: Candidate[]; total: number } {
+  const inspect = inspectedUrlsOf(email);
   const byUrl = new Map<string, Candidate>();
-  for (const link of rawLinks(email)) {
-    if (!URL_LIKE.test(link.url)) continue;
-    const inspected = inspectedUrlOf(email, link.url);
-    if (inspected === null || IGNORED_SCHEMES.has(inspected.scheme)) continue;
+  const add = (raw: string, source: string, anchorText: string | null) => {
+    if (!URL_LIKE.test(raw)) return;
+    const inspected = inspect(raw);
+    if (inspected === null || IGNORED_SCHEMES.has(inspected.scheme)) return;
     let candidate = byUrl.get(inspected.url);
     if (!candidate) {
-      candidate = { inspected, source: link.source, anchors: [] };
+      candidate = { inspected, source, anchors: [] };
       byUrl.set(inspected.url, candidate);
     }
-    if (link.anchorText) candidate.anchors.push(link.anchorText);
-  }
+    if (anchorText) candidate.anchors.push(anchorText);
+  };
+  if (email.html !== '')
+    for (const link of htmlOf(email).links) add(link.url, link.source, link.anchorText);
+  for (const url of findTextUrls(email.text, MAX_URLS * 2)) add(url, LINK_SOURCES.text, null);
   const all = [...byUrl.values()];
   return { candidates: all.slice(0, MAX_URLS), total: all.length };
 }

@@ -1,10 +1,11 @@
 /**
  * What an email offers to match against threat intelligence: the domains it
  * claims to come from, the URLs it carries, and its attachments' hashes.
- * Extracted here so the intel task can run without the other analyzers.
+ * Extracted here so the intel task can run without the other analyzers; the
+ * HTML is the email's shared reading (`htmlOf`), not read a second time.
  */
-import { Parser } from 'htmlparser2';
 import { type FileHashes, hashBytes } from '../attachments/hashes.ts';
+import { htmlOf, type HtmlDocument } from '../text/read-html.ts';
 import type { ParsedEmail } from '../types.ts';
 
 export interface SenderDomain {
@@ -30,21 +31,13 @@ const MAX_URLS = 1_000;
 
 const URL_IN_TEXT = /\b(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'`]+/gi;
 const TRAILING_PUNCTUATION = /[.,;:!?)\]}'"]+$/;
-const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
-  'href',
-  'src',
-  'action',
-  'formaction',
-  'data',
-  'background',
-  'poster',
-]);
 const ABSOLUTE_URL = /^(?:(?:https?|ftp):)?\/\//i;
 
 export function extractObservables(email: ParsedEmail): Observables {
+  const html = email.html === '' ? [] : urlsInHtml(htmlOf(email));
   return {
     senderDomains: senderDomains(email),
-    urls: [...new Set([...urlsInText(email.text), ...urlsInHtml(email.html)])].slice(0, MAX_URLS),
+    urls: [...new Set([...urlsInText(email.text), ...html])].slice(0, MAX_URLS),
     attachments: email.attachments.map((a, i) => ({
       name: a.filename ?? `attachment-${i + 1}`,
       hashes: hashBytes(a.content),
@@ -74,19 +67,15 @@ export function urlsInText(text: string): string[] {
     .map((m) => m[0].replace(TRAILING_PUNCTUATION, ''));
 }
 
-export function urlsInHtml(html: string): string[] {
+/**
+ * The absolute URLs of an HTML body's links (`href`, `src`, `srcset`, form actions, CSS `url()`,
+ * a meta refresh), then those written in its text, visible or hidden, and in its scripts.
+ */
+export function urlsInHtml(doc: HtmlDocument): string[] {
   const urls: string[] = [];
-  const parser = new Parser({
-    onattribute(name, value) {
-      if (URL_ATTRIBUTES.has(name) && ABSOLUTE_URL.test(value.trim())) {
-        const url = value.trim();
-        urls.push(url.startsWith('//') ? `http:${url}` : url);
-      }
-    },
-    ontext(text) {
-      urls.push(...urlsInText(text));
-    },
-  });
-  parser.end(html.slice(0, MAX_SCAN_CHARS));
+  for (const { url } of doc.links) {
+    if (ABSOLUTE_URL.test(url)) urls.push(url.startsWith('//') ? `http:${url}` : url);
+  }
+  for (const text of [doc.visibleText, doc.hiddenText, doc.scripts]) urls.push(...urlsInText(text));
   return urls.slice(0, MAX_URLS);
 }

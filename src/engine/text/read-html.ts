@@ -45,8 +45,32 @@ const MAX_TEXT_CHARS = 200_000;
 const MAX_LINKS = 2_000;
 const MAX_ANCHOR_CHARS = 500;
 
+/**
+ * Every attribute the reading looks at: typing the tags' attributes by this list makes reading
+ * any other one a compile error instead of a silent miss.
+ */
+type ReadAttribute =
+  | 'href'
+  | 'src'
+  | 'srcset'
+  | 'poster'
+  | 'data'
+  | 'action'
+  | 'formaction'
+  | 'background'
+  | 'style'
+  | 'bgcolor'
+  | 'color'
+  | 'hidden'
+  | 'type'
+  | 'http-equiv'
+  | 'content';
+type Attributes = Partial<Record<ReadAttribute, string>>;
+
+type UrlAttributes = readonly (readonly [ReadAttribute, LinkSource])[];
+
 /** Attributes that carry a URL, by element; `background` is the old table-cell image. */
-const URL_ATTRIBUTES: Readonly<Record<string, readonly (readonly [string, LinkSource])[]>> = {
+const URL_ATTRIBUTES: Readonly<Record<string, UrlAttributes>> = {
   a: [['href', 'href']],
   area: [['href', 'href']],
   link: [['href', 'href']],
@@ -79,9 +103,10 @@ const URL_ATTRIBUTES: Readonly<Record<string, readonly (readonly [string, LinkSo
   td: [['background', 'src']],
 };
 
-const URL_ATTRIBUTES_BY_ELEMENT: ReadonlyMap<string, readonly (readonly [string, LinkSource])[]> =
-  new Map(Object.entries(URL_ATTRIBUTES));
-const NO_ATTRIBUTES: readonly (readonly [string, LinkSource])[] = [];
+const URL_ATTRIBUTES_BY_ELEMENT: ReadonlyMap<string, UrlAttributes> = new Map(
+  Object.entries(URL_ATTRIBUTES),
+);
+const NO_ATTRIBUTES: UrlAttributes = [];
 
 const BLOCK_ELEMENTS = new Set([
   'p',
@@ -181,7 +206,7 @@ class HtmlReader {
   private anchor: OpenAnchor | null = null;
   private form: HtmlForm | null = null;
 
-  onopentag(name: string, attribs: Record<string, string>): void {
+  onopentag(name: string, attribs: Attributes): void {
     const parent = this.top;
     const style = attribs.style ?? '';
     // Most tags have no style; none of the style patterns can match an empty one.
@@ -250,7 +275,7 @@ class HtmlReader {
     if (this.anchor && this.anchor.text.length < MAX_ANCHOR_CHARS) this.anchor.text += text;
   }
 
-  private collectLinks(name: string, attribs: Record<string, string>, style: string): void {
+  private collectLinks(name: string, attribs: Attributes, style: string): void {
     // A Map, so a tag named `constructor` cannot reach Object.prototype.
     for (const [attribute, source] of URL_ATTRIBUTES_BY_ELEMENT.get(name) ?? NO_ATTRIBUTES) {
       const value = attribs[attribute];
@@ -292,7 +317,7 @@ class HtmlReader {
     this.anchor = null;
   }
 
-  private openForm(attribs: Record<string, string>): void {
+  private openForm(attribs: Attributes): void {
     this.form = { action: attribs.action?.trim() ?? null, hasPassword: false };
     this.forms.push(this.form);
   }
@@ -324,10 +349,15 @@ export function readHtml(html: string): HtmlDocument {
   return reader.document();
 }
 
-const WHITESPACE_RUN = /\s+/g;
+/**
+ * Whitespace that `collapse` must rewrite: a run of two or more, or one that is not a plain space.
+ * A lone space, the commonest case by far, is left where it is instead of replaced by itself.
+ */
+const WHITESPACE_TO_COLLAPSE = /\s{2,}|[^\S ]/g;
 
+/** Every run of whitespace as one space, none at either end. */
 function collapse(text: string): string {
-  return text.replace(WHITESPACE_RUN, ' ').trim();
+  return text.replace(WHITESPACE_TO_COLLAPSE, ' ').trim();
 }
 
 const HTML_DOCUMENT = memoKey<HtmlDocument>('html document');

@@ -146,12 +146,41 @@ export function hostMatches(host: string, entry: string): boolean {
   return host.endsWith(entry) && host.charCodeAt(host.length - entry.length - 1) === 0x2e;
 }
 
-export function findHostEntry(
-  entries: readonly HostEntry[],
-  host: string,
-  pathname: string,
-): HostEntry | undefined {
-  return entries.find(
-    (e) => hostMatches(host, e.host) && (e.path === undefined || pathname.startsWith(e.path)),
-  );
+interface ListedEntry {
+  entry: HostEntry;
+  /** Position in the list: when several entries fit a host, the first listed wins. */
+  order: number;
+}
+
+/**
+ * A domain list indexed by host: a host's entries are found by looking up the host and each of
+ * its parent domains (a handful of lookups) instead of testing it against every entry.
+ */
+export class HostList {
+  private readonly byHost = new Map<string, ListedEntry[]>();
+
+  constructor(entries: readonly (HostEntry | string)[]) {
+    entries.forEach((item, order) => {
+      const entry = typeof item === 'string' ? { host: item } : item;
+      const listed = this.byHost.get(entry.host);
+      if (listed === undefined) this.byHost.set(entry.host, [{ entry, order }]);
+      else listed.push({ entry, order });
+    });
+  }
+
+  /** The first listed entry that `host` is or is a subdomain of, and whose path `pathname` is in. */
+  find(host: string, pathname = ''): HostEntry | undefined {
+    let found: ListedEntry | undefined;
+    for (let start = 0; ;) {
+      for (const listed of this.byHost.get(start === 0 ? host : host.slice(start)) ?? []) {
+        const { path } = listed.entry;
+        const isInPath = path === undefined || pathname.startsWith(path);
+        if (isInPath && (found === undefined || listed.order < found.order)) found = listed;
+      }
+      const dot = host.indexOf('.', start);
+      if (dot === -1) break;
+      start = dot + 1;
+    }
+    return found?.entry;
+  }
 }

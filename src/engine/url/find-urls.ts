@@ -18,5 +18,7 @@ const DOMAIN_LIKE =
   /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^\s/@:]+@)?((?:[\p{L}\p{N}-]+\.)+\p{L}{2,})(?::\d+)?(?:[/?#]\S*)?$/iu;
 
 export function claimedHost(anchorText: string): string | null {
+  // Most anchor texts are words ("Click here"), with none of the dots a domain needs.
+  if (!anchorText.includes('.')) return null;
   return DOMAIN_LIKE.exec(anchorText.trim())?.[1]?.toLowerCase() ?? null;
 }
