@@ -142,11 +142,59 @@ async function withApi<T>(
 /** Rounds of (c), alternating, so a machine busy for a while weighs on both sides alike. */
 const NOOP_ROUNDS = Number(process.env.BENCH_NOOP_ROUNDS ?? 3);
 
+/** One side's figures of a round of (c): throughput, and what each job cost. */
+interface NoopFigures {
+  jobsPerSecond: number;
+  /** CPU of this process (the worker, plus the bench's polling) per job, µs. */
+  workerCpuUs: number;
+  /** CPU of redis-server per job, µs. */
+  redisCpuUs: number;
+  /** Commands Redis ran per job (the bench's polling included, alike on both sides). */
+  redisCommands: number;
+}
+
+/** Redis's own CPU (µs) and command count so far, from `INFO`. */
+async function redisCounters(redis: Redis): Promise<{ cpuUs: number; commands: number }> {
+  const info = await redis.info();
+  const field = (name: string): number =>
+    Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return {
+    cpuUs: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6,
+    commands: field('total_commands_processed'),
+  };
+}
+
+/** Measures `run` (which finishes `jobs` jobs): its rate, and the CPU and commands each cost. */
+async function measureNoop(
+  redisUrl: string,
+  jobs: number,
+  run: () => Promise<void>,
+): Promise<NoopFigures> {
+  const probe = new Redis(redisUrl);
+  try {
+    const redisBefore = await redisCounters(probe);
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await run();
+    const seconds = (performance.now() - started) / 1_000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const redisAfter = await redisCounters(probe);
+    return {
+      jobsPerSecond: jobs / seconds,
+      workerCpuUs: (cpu.user + cpu.system) / jobs,
+      redisCpuUs: (redisAfter.cpuUs - redisBefore.cpuUs) / jobs,
+      redisCommands: (redisAfter.commands - redisBefore.commands) / jobs,
+    };
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /**
  * (c), PhishNet's side: a bulk of quick scans through PhishNet's worker with a no-op task,
  * which answers with the bench email's real result, analysed once beforehand.
  */
-async function phishnetNoop(redisUrl: string): Promise<number> {
+async function phishnetNoop(redisUrl: string): Promise<NoopFigures> {
   const result = await analyzeEmail(
     { raw: BENCH_EMAIL },
     { ...DEFAULT_ENGINE_OPTIONS, analyzers: QUICK_ANALYZERS },
@@ -158,20 +206,19 @@ async function phishnetNoop(redisUrl: string): Promise<number> {
   // event listener would otherwise share this one's CPU with the workers (bare BullMQ has none).
   const jobs = await openJobs(config, redisUrl);
   try {
-    const started = performance.now();
-    const workers = await startWorkers({
-      config,
-      redisUrl,
-      lanes: ['realtime'],
-      concurrency: 8,
-      logger: createLogger({ level: 'silent' }),
-      ports: {},
-      processors: { quick_email_scan: noop },
+    return await measureNoop(redisUrl, NOOP_JOBS, async () => {
+      const workers = await startWorkers({
+        config,
+        redisUrl,
+        lanes: ['realtime'],
+        concurrency: 8,
+        logger: createLogger({ level: 'silent' }),
+        ports: {},
+        processors: { quick_email_scan: noop },
+      });
+      await waitForCount(jobs, ['realtime'], NOOP_JOBS);
+      await workers.close();
     });
-    await waitForCount(jobs, ['realtime'], NOOP_JOBS);
-    const seconds = (performance.now() - started) / 1_000;
-    await workers.close();
-    return NOOP_JOBS / seconds;
   } finally {
     await obliterateAll(jobs);
     await jobs.close();
@@ -179,23 +226,23 @@ async function phishnetNoop(redisUrl: string): Promise<number> {
 }
 
 /** (c), bare BullMQ's side: the same number of jobs, through a bare worker at the same concurrency. */
-async function bareNoop(redisUrl: string): Promise<number> {
+async function bareNoop(redisUrl: string): Promise<NoopFigures> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const prefix = `bench-bare-${randomUUID()}`;
   const queue = new Queue('bare', { connection, prefix });
   await queue.addBulk(Array.from({ length: NOOP_JOBS }, (_, i) => ({ name: 'noop', data: { i } })));
-  const started = performance.now();
-  const worker = new Worker('bare', () => Promise.resolve(null), {
-    connection,
-    prefix,
-    concurrency: 8,
+  const bare = await measureNoop(redisUrl, NOOP_JOBS, async () => {
+    const worker = new Worker('bare', () => Promise.resolve(null), {
+      connection,
+      prefix,
+      concurrency: 8,
+    });
+    for (;;) {
+      if ((await queue.getJobCounts('completed')).completed === NOOP_JOBS) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await worker.close();
   });
-  for (;;) {
-    if ((await queue.getJobCounts('completed')).completed === NOOP_JOBS) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const bare = NOOP_JOBS / ((performance.now() - started) / 1_000);
-  await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
@@ -220,17 +267,37 @@ async function obliterateAll(jobs: OpenJobs): Promise<void> {
 }
 
 /** (c): the same no-op task through PhishNet's worker and through a bare BullMQ worker. */
-async function noopRatio(redisUrl: string): Promise<{ phishnet: number; bare: number }> {
-  const phishnet: number[] = [];
-  const bare: number[] = [];
+async function noopRatio(
+  redisUrl: string,
+): Promise<{ phishnet: NoopFigures; bare: NoopFigures; ratio: number }> {
+  const phishnet: NoopFigures[] = [];
+  const bare: NoopFigures[] = [];
+  const ratios: number[] = [];
   for (let round = 0; round < NOOP_ROUNDS; round++) {
-    bare.push(await bareNoop(redisUrl));
-    phishnet.push(await phishnetNoop(redisUrl));
+    const b = await bareNoop(redisUrl);
+    const p = await phishnetNoop(redisUrl);
+    bare.push(b);
+    phishnet.push(p);
+    ratios.push(p.jobsPerSecond / b.jobsPerSecond);
     console.log(
-      `    round ${round + 1}: PhishNet ${Math.round(phishnet.at(-1) ?? 0)} jobs/s, bare BullMQ ${Math.round(bare.at(-1) ?? 0)} jobs/s`,
+      `    round ${round + 1}: PhishNet ${describeNoop(p)}; bare BullMQ ${describeNoop(b)}`,
     );
   }
-  return { phishnet: median(phishnet), bare: median(bare) };
+  return { phishnet: medianFigures(phishnet), bare: medianFigures(bare), ratio: median(ratios) };
+}
+
+function describeNoop(f: NoopFigures): string {
+  return `${Math.round(f.jobsPerSecond)} jobs/s, CPU/job worker ${Math.round(f.workerCpuUs)} µs, Redis ${Math.round(f.redisCpuUs)} µs, ${f.redisCommands.toFixed(1)} Redis commands/job`;
+}
+
+function medianFigures(rounds: readonly NoopFigures[]): NoopFigures {
+  const of = (pick: (f: NoopFigures) => number): number => median(rounds.map(pick));
+  return {
+    jobsPerSecond: of((f) => f.jobsPerSecond),
+    workerCpuUs: of((f) => f.workerCpuUs),
+    redisCpuUs: of((f) => f.redisCpuUs),
+    redisCommands: of((f) => f.redisCommands),
+  };
 }
 
 function median(values: number[]): number {
@@ -322,9 +389,9 @@ export const overheadSection: BenchSection = {
     const redis = await startRedisServer().catch(() => null);
     if (!redis) return { ran: false, skipped: 'no redis-server on PATH' };
     try {
-      const ratio = await noopRatio(redis.url);
+      const { phishnet, bare, ratio } = await noopRatio(redis.url);
       console.log(
-        `(c) no-op task, median of ${NOOP_ROUNDS} rounds: PhishNet ${Math.round(ratio.phishnet)} jobs/s, bare BullMQ ${Math.round(ratio.bare)} jobs/s, ratio ${(ratio.phishnet / ratio.bare).toFixed(2)} (target ≥ 0.5)`,
+        `(c) no-op task, medians of ${NOOP_ROUNDS} rounds: PhishNet ${describeNoop(phishnet)}; bare BullMQ ${describeNoop(bare)}; ratio ${ratio.toFixed(2)} (median of the rounds' ratios; target ≥ 0.5)`,
       );
       return { ran: true };
     } finally {
