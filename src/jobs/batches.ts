@@ -122,17 +122,35 @@ export async function readBatchOwner(deps: RecordDeps, batchId: string): Promise
   });
 }
 
+/** The batch counter an outcome adds to: `failed`, or `verdict:{verdict}`. */
+export function batchOutcomeField(outcome: Verdict | 'failed'): string {
+  return outcome === 'failed' ? 'failed' : `verdict:${outcome}`;
+}
+
 /**
  * Workers count each finished job of a batch, so progress is one hash read. One HINCRBY
  * per job: `completed` is the sum of the `verdict:*` counters, not a counter of its own.
+ * A replayed dead letter takes its failure back (`by` -1), so it is not counted twice.
  */
 export async function recordBatchOutcome(
   deps: RecordDeps,
   batchId: string,
   outcome: Verdict | 'failed',
+  by = 1,
 ): Promise<void> {
-  const field = outcome === 'failed' ? 'failed' : `verdict:${outcome}`;
-  await deps.redis.hincrby(keys(deps.prefix).batch(batchId), field, 1);
+  await deps.redis.hincrby(keys(deps.prefix).batch(batchId), batchOutcomeField(outcome), by);
+}
+
+/**
+ * The batch a job counts in: only a top-level job (the API's own, whose task id is its
+ * job_id) counts; a flow's children (their id is their parent's plus the task) count
+ * through their parent.
+ */
+export function topLevelBatch(
+  taskId: string | undefined,
+  payload: { job_id: string; batch_id?: string | undefined },
+): string | undefined {
+  return payload.job_id === taskId ? payload.batch_id : undefined;
 }
 
 export async function getBatchSummary(

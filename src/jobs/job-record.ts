@@ -15,7 +15,7 @@ import {
   type Routing,
   type TaskPayload,
 } from '../contracts/queues.ts';
-import { verdictSchema, type AnalysisResult } from '../contracts/analysis-result.ts';
+import { verdictSchema } from '../contracts/analysis-result.ts';
 import { keys } from './keys.ts';
 
 const jobRecordSchema = z.object({
@@ -81,26 +81,6 @@ export async function writeJobRecord(
     .zadd(k.jobIndex(), submittedMs, payload.job_id)
     .zremrangebyscore(k.jobIndex(), '-inf', `(${Date.now() - ttlMs}`)
     .exec();
-}
-
-/**
- * A completed top-level job's verdict, kept on its record for search; the parsed
- * subject and sender fill in what the submission did not say.
- */
-export async function recordJobVerdict(
-  deps: RecordDeps,
-  jobId: string,
-  result: Pick<AnalysisResult, 'verdict' | 'score' | 'email'>,
-  ttlMs: number,
-): Promise<void> {
-  const key = keys(deps.prefix).job(jobId);
-  const multi = deps.redis
-    .multi()
-    .hset(key, { verdict: result.verdict, score: String(result.score) });
-  if (result.email.subject) multi.hsetnx(key, 'subject', result.email.subject);
-  if (result.email.from) multi.hsetnx(key, 'sender', result.email.from);
-  // NX: keeps the record's expiry; a record that had already expired gets one again.
-  await multi.call('PEXPIRE', key, ttlMs, 'NX').exec();
 }
 
 export async function readJobRecord(deps: RecordDeps, jobId: string): Promise<JobRecord | null> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AppError } from '../lib/errors.ts';
 
@@ -83,4 +84,33 @@ export function isRedisOutOfMemory(error: unknown): boolean {
   };
   if (name === 'ReplyError' && typeof message === 'string' && /^OOM\b/.test(message)) return true;
   return Array.isArray(previousErrors) && previousErrors.some(isRedisOutOfMemory);
+}
+
+/** A Lua script with its SHA1, so it is sent whole only once per Redis (see runLuaScript). */
+export interface LuaScript {
+  readonly source: string;
+  readonly sha1: string;
+}
+
+export function luaScript(source: string): LuaScript {
+  return { source, sha1: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * Runs a script by its SHA1 (EVALSHA), and whole (EVAL, which also caches it) when Redis does
+ * not know it yet: after a restart or a SCRIPT FLUSH. Not ioredis's `defineCommand`: ioredis
+ * copies every defined command into each MULTI and pipeline made on the connection.
+ */
+export async function runLuaScript(
+  redis: Redis,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  try {
+    return await redis.evalsha(script.sha1, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (!(err instanceof Error && /^NOSCRIPT\b/.test(err.message))) throw err;
+    return redis.eval(script.source, keys.length, ...keys, ...args);
+  }
 }

@@ -1,4 +1,5 @@
 import type { DlqFilter } from '../contracts/dlq.ts';
+import { recordBatchOutcome, topLevelBatch } from './batches.ts';
 import type { StoredDeadLetter } from './dead-letters.ts';
 import { markReplayed } from './job-record.ts';
 import { CLASSIFIED_BACKOFF, withRedis, type JobsDeps } from './jobs.ts';
@@ -7,6 +8,7 @@ import { CLASSIFIED_BACKOFF, withRedis, type JobsDeps } from './jobs.ts';
  * Returns a dead letter's job to its lane with fresh attempts, under its own
  * id, so the API's job_id keeps working and its status follows the new run.
  * `take` hands an entry to one caller only, so racing replays enqueue it once.
+ * Its batch takes back the failure its burial counted: the new run counts again.
  */
 export async function replayDeadLetter(
   deps: JobsDeps,
@@ -16,6 +18,8 @@ export async function replayDeadLetter(
     const entry = await deps.deadLetters.take(taskId);
     if (!entry) return null;
     await markReplayed(deps, entry.payload.job_id);
+    const batchId = topLevelBatch(entry.task_id, entry.payload);
+    if (batchId) await recordBatchOutcome(deps, batchId, 'failed', -1);
     const queue = deps.queues[entry.lane];
     const failed = await queue.getJob(taskId);
     if (failed && (await failed.getState()) === 'failed') {

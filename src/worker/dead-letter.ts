@@ -3,8 +3,7 @@ import { taskPayloadSchema, workLaneSchema } from '../contracts/queues.ts';
 import type { DeadLetterQueue } from '../jobs/dead-letters.ts';
 import { WORK_LANES } from '../contracts/queues.ts';
 import type { Queues } from '../jobs/queues.ts';
-import { topLevelBatch } from './run-task.ts';
-import { recordBatchOutcome } from '../jobs/batches.ts';
+import { recordBatchOutcome, topLevelBatch } from '../jobs/batches.ts';
 import { classifyFailure } from '../jobs/failures.ts';
 import {
   claimBurial,
@@ -39,7 +38,7 @@ export async function buryJob(deps: BuryDeps, job: Job, err: Error): Promise<voi
     class: classifyFailure(err),
   };
   if (!recorded) await recordJobError(deps, job.id, error, deps.ttlMs);
-  const batchId = topLevelBatch(job);
+  const batchId = topLevelBatch(job.id, payload.data);
   if (batchId) await recordBatchOutcome(deps, batchId, 'failed');
   await deps.deadLetters.add({
     task_id: job.id,

@@ -10,9 +10,10 @@ import {
 import type { Config } from '../config/config.ts';
 import type { EnginePorts } from '../engine/types.ts';
 import type { BlobStore } from '../jobs/blob-store.ts';
-import { recordBatchOutcome } from '../jobs/batches.ts';
+import { topLevelBatch } from '../jobs/batches.ts';
 import { classifyFailure } from '../jobs/failures.ts';
-import { recordJobError, recordJobVerdict, type RecordDeps } from '../jobs/job-record.ts';
+import { recordJobCompletion } from '../jobs/job-completion.ts';
+import { readJobRecord, recordJobError, type RecordDeps } from '../jobs/job-record.ts';
 import { shouldRetry } from '../jobs/retry-policy.ts';
 import { taskTimeLimitMs } from '../jobs/task-table.ts';
 import { AppError, coerceError, isAppError } from '../lib/errors.ts';
@@ -41,6 +42,30 @@ export class ClassifiedError extends Error {
 }
 
 /**
+ * How a running task is stopped: the signal BullMQ gives the job's processor, and what aborts
+ * it (BullMQ's `Worker.cancelJob`, which a cancellation also goes through), so each job has one
+ * AbortController, BullMQ's own.
+ */
+export interface TaskControl {
+  readonly signal: AbortSignal;
+  abort(reason: string): void;
+}
+
+/** The reason a task's signal is aborted with when it reaches its time limit. */
+export const TIME_LIMIT_REASON = 'phishnet:time-limit';
+
+/** A control of its own, for a job run without BullMQ's signal. */
+function ownControl(): TaskControl {
+  const controller = new AbortController();
+  return {
+    signal: controller.signal,
+    abort: (reason) => {
+      controller.abort(reason);
+    },
+  };
+}
+
+/**
  * Runs one analysis job: validates its payload, loads its email, runs its
  * task's processor under the time limit and the cancel signal, and on failure
  * records the code and class, then lets the class's policy decide: retry with
@@ -49,7 +74,7 @@ export class ClassifiedError extends Error {
 export async function runTask(
   deps: RunTaskDeps,
   job: Job<unknown>,
-  cancelSignal?: AbortSignal,
+  control: TaskControl = ownControl(),
 ): Promise<AnalysisResult> {
   try {
     const parsed = taskPayloadSchema.safeParse(job.data);
@@ -57,14 +82,15 @@ export async function runTask(
       throw new AppError('TASK_PAYLOAD_INVALID', `invalid task payload: ${parsed.error.message}`);
     }
     const payload = parsed.data;
-    const result = await runProcessor(deps, job, payload, cancelSignal);
-    // Only a top-level job has a record and counts in its batch; a flow's children count
-    // through their parent. Both writes are in flight together: one round trip.
+    const result = await runProcessor(deps, job, payload, control);
+    // Only a top-level job has a record; a flow's children count through their parent.
     if (payload.job_id === job.id) {
-      await Promise.all([
-        recordJobVerdict(deps, payload.job_id, result, deps.config.retention.resultTtlMs),
-        payload.batch_id ? recordBatchOutcome(deps, payload.batch_id, result.verdict) : undefined,
-      ]);
+      await recordJobCompletion(deps, {
+        jobId: payload.job_id,
+        batchId: topLevelBatch(job.id, payload),
+        result,
+        ttlMs: deps.config.retention.resultTtlMs,
+      });
     }
     return result;
   } catch (err) {
@@ -86,38 +112,23 @@ export async function runTask(
   }
 }
 
-/** The API's own job, not a flow's child (whose job id is its parent's plus the task). */
-/** The batch a top-level job belongs to; a flow's children are counted through their parent. */
-export function topLevelBatch(job: Job<unknown>): string | undefined {
-  const payload = taskPayloadSchema.safeParse(job.data);
-  return payload.success && payload.data.job_id === job.id ? payload.data.batch_id : undefined;
-}
-
 async function runProcessor(
   deps: RunTaskDeps,
   job: Job<unknown>,
   payload: TaskPayload,
-  cancelSignal: AbortSignal | undefined,
+  control: TaskControl,
 ): Promise<AnalysisResult> {
   const email = await deps.blobs.get(payload.email_ref);
   if (!email) {
     throw new AppError('TASK_EMAIL_EXPIRED', `email ${payload.email_ref} is no longer stored`);
   }
   const limitMs = taskTimeLimitMs(payload.task, deps.config.taskTimeLimitMs);
-  // One controller and one timer, cleared when the task ends (AbortSignal.timeout's timer
-  // would outlive every job by its whole time limit).
-  const controller = new AbortController();
-  const limit = { reached: false };
+  // Cleared when the task ends (AbortSignal.timeout's timer would outlive every job by its
+  // whole time limit).
   const timer = setTimeout(() => {
-    limit.reached = true;
-    controller.abort(new DOMException('the task exceeded its time limit', 'TimeoutError'));
+    control.abort(TIME_LIMIT_REASON);
   }, limitMs);
-  const onCancel = (): void => {
-    controller.abort(cancelSignal?.reason);
-  };
-  if (cancelSignal?.aborted) onCancel();
-  else cancelSignal?.addEventListener('abort', onCancel, { once: true });
-  const signal = controller.signal;
+  const { signal } = control;
   try {
     return await deps.processors[payload.task]({
       payload,
@@ -134,19 +145,22 @@ async function runProcessor(
       }),
     });
   } catch (err) {
-    if (cancelSignal?.aborted) {
+    if (!signal.aborted) throw err;
+    // A cancellation that came after the time limit finds the signal already aborted: the
+    // record says whether the job was cancelled too, and a cancellation wins.
+    if (signal.reason !== TIME_LIMIT_REASON || (await wasCancelled(deps, payload.job_id))) {
       throw new AppError('TASK_CANCELLED', `${payload.task} was cancelled`, { cause: err });
     }
-    if (limit.reached) {
-      throw new AppError(
-        'TASK_TIME_LIMIT_EXCEEDED',
-        `${payload.task} exceeded its time limit of ${limitMs} ms`,
-        { cause: err },
-      );
-    }
-    throw err;
+    throw new AppError(
+      'TASK_TIME_LIMIT_EXCEEDED',
+      `${payload.task} exceeded its time limit of ${limitMs} ms`,
+      { cause: err },
+    );
   } finally {
     clearTimeout(timer);
-    cancelSignal?.removeEventListener('abort', onCancel);
   }
+}
+
+async function wasCancelled(deps: RecordDeps, jobId: string): Promise<boolean> {
+  return (await readJobRecord(deps, jobId))?.cancelled_at !== undefined;
 }

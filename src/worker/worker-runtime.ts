@@ -93,10 +93,20 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
   const workers = options.lanes
     .filter((lane) => lane !== 'dlq')
     .map((lane) => {
-      const run = (job: Job, signal?: AbortSignal): Promise<unknown> =>
-        lane === 'monitoring'
-          ? runMonitoringJob({ redis, queues, config, bury: buryDeps }, job)
-          : runTask(deps, job, signal);
+      // BullMQ aborts the signal it gives each job on `cancelJob`: the time limit goes through
+      // it as a cancellation does, so a job has one AbortController, BullMQ's.
+      const run = (job: Job, signal?: AbortSignal): Promise<unknown> => {
+        if (lane === 'monitoring') {
+          return runMonitoringJob({ redis, queues, config, bury: buryDeps }, job);
+        }
+        const jobId = job.id;
+        return signal && jobId
+          ? runTask(deps, job, {
+              signal,
+              abort: (reason) => worker.cancelJob(jobId, reason),
+            })
+          : runTask(deps, job);
+      };
       const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
         if (token) held.set(job, token);
         try {
