@@ -209,6 +209,61 @@ describe('when a job fails permanently or is cleared', () => {
   });
 });
 
+describe('when a dead letter of a batch is replayed', () => {
+  let failing = true;
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      workers: true,
+      env: FAST_RETRIES,
+      processors: {
+        quick_email_scan: (context) =>
+          failing
+            ? Promise.reject(new TypeError('a bug in the processor'))
+            : PROCESSORS.quick_email_scan(context),
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('its batch counts the job once: the failure it took back, then the new run', async () => {
+    const raw = Buffer.from('From: a@example.com\r\nSubject: Hi\r\n\r\nHello.').toString('base64');
+    const submitted = await stack.inject({
+      method: 'POST',
+      url: '/api/v1/analysis/submit-bulk',
+      payload: { emails: [{ raw }, { raw }], analysis_type: 'quick' },
+    });
+    expect(submitted.statusCode).toBe(202);
+    const { batch_id: batchId, job_ids: jobIds } = submitted.json<{
+      batch_id: string;
+      job_ids: string[];
+    }>();
+    const batch = async () =>
+      (await stack.inject({ url: `/api/v1/analysis/batch/${batchId}` })).json<{
+        counts: { pending: number; completed: number; failed: number };
+        progress: number;
+      }>();
+    await until(batch, (b) => b.counts.failed === 2);
+    const dead = async () =>
+      (await stack.inject({ url: '/api/v1/workers/dlq' })).json<{ total: number }>();
+    await until(dead, (l) => l.total === 2);
+
+    failing = false;
+    const replayed = await stack.inject({
+      method: 'POST',
+      url: `/api/v1/workers/dlq/${jobIds[0]!}/replay`,
+    });
+    expect(replayed.statusCode).toBe(202);
+    expect(await waitForJob(stack, jobIds[0]!)).toMatchObject({ status: 'completed' });
+    expect(await until(batch, (b) => b.counts.completed === 1)).toMatchObject({
+      counts: { pending: 0, completed: 1, failed: 1 },
+      progress: 100,
+    });
+  });
+});
+
 describe('cancellation and time limits', () => {
   let stack: TestStack;
   const started: string[] = [];
