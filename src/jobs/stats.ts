@@ -67,83 +67,114 @@ export function bucketBound(durationMs: number): string {
   return bound === undefined ? '+Inf' : String(bound);
 }
 
+/** Outcomes alike in everything the counters tell apart: counted once, expanded when written. */
+interface OutcomeGroup {
+  epochMinute: number;
+  lane: Lane;
+  task: string | null;
+  outcome: JobOutcomeKind;
+  failureClass: FailureClass | undefined;
+  /** The duration bucket, for finished analysis jobs; '' otherwise. */
+  bound: string;
+  count: number;
+  durationMs: number;
+}
+
 /**
  * Outcomes added up in memory and written in one MULTI: a busy worker writes its
- * counters a few times a second instead of a dozen HINCRBYs per job.
+ * counters a few times a second instead of a dozen HINCRBYs per job. Adding one costs a
+ * map lookup by a short key; the dozen counters it touches are worked out when written.
  */
 export class OutcomeTally {
   private readonly keys: ReturnType<typeof keys>;
-  /** Hash key → field → increment. */
-  private increments = new Map<string, Map<string, number>>();
-  /** Windowed hash key → its TTL. */
-  private expiries = new Map<string, number>();
+  private groups = new Map<string, OutcomeGroup>();
 
   constructor(prefix: string) {
     this.keys = keys(prefix);
   }
 
   get isEmpty(): boolean {
-    return this.increments.size === 0;
+    return this.groups.size === 0;
   }
 
   add(outcome: JobOutcome): void {
-    const at = outcome.at ?? Date.now();
-    const minuteKey = this.keys.statsMinute(Math.floor(at / MINUTE_MS));
-    const hourKey = this.keys.statsHour(Math.floor(at / HOUR_MS));
-    const totalsKey = this.keys.statsTotals();
+    const epochMinute = Math.floor((outcome.at ?? Date.now()) / MINUTE_MS);
     const durationMs = Math.max(0, Math.round(outcome.durationMs));
-    const windowed = (field: string, by: number): void => {
-      this.increment(minuteKey, field, by);
-      this.increment(hourKey, field, by);
-    };
-    const finished = outcome.outcome !== 'retried';
-    if (finished) windowed(`lane:${outcome.lane}:${outcome.outcome}`, 1);
-    if (outcome.task !== null && outcome.lane !== 'monitoring') {
-      const task = outcome.task;
-      windowed(outcome.outcome, 1);
-      if (finished) {
-        windowed('finished_ms', durationMs);
-        windowed(`task:${task}:${outcome.outcome}`, 1);
-        windowed(`task:${task}:ms`, durationMs);
-        this.increment(totalsKey, `task:${task}:ms`, durationMs);
-        this.increment(totalsKey, `task:${task}:count`, 1);
-        this.increment(totalsKey, `task:${task}:le:${bucketBound(durationMs)}`, 1);
-        if (outcome.outcome === 'completed') this.increment(totalsKey, `task:${task}:completed`, 1);
-        else {
-          this.increment(
-            totalsKey,
-            `task:${task}:failed:${outcome.failureClass ?? 'temporary'}`,
-            1,
-          );
-        }
-      }
+    const isAnalysis = outcome.task !== null && outcome.lane !== 'monitoring';
+    const bound = isAnalysis && outcome.outcome !== 'retried' ? bucketBound(durationMs) : '';
+    const failureClass = outcome.outcome === 'failed' ? outcome.failureClass : undefined;
+    const id = `${epochMinute}|${outcome.lane}|${outcome.task ?? ''}|${outcome.outcome}|${failureClass ?? ''}|${bound}`;
+    const group = this.groups.get(id);
+    if (group) {
+      group.count += 1;
+      group.durationMs += durationMs;
+      return;
     }
-    this.expiries.set(minuteKey, MINUTE_TTL_MS);
-    this.expiries.set(hourKey, HOUR_TTL_MS);
+    this.groups.set(id, {
+      epochMinute,
+      lane: outcome.lane,
+      task: outcome.task,
+      outcome: outcome.outcome,
+      failureClass,
+      bound,
+      count: 1,
+      durationMs,
+    });
   }
 
   /** Writes what was added since the last write, and starts again from nothing. */
   async write(redis: Redis): Promise<void> {
     if (this.isEmpty) return;
-    const increments = this.increments;
-    const expiries = this.expiries;
-    this.increments = new Map();
-    this.expiries = new Map();
+    const groups = this.groups;
+    this.groups = new Map();
+    /** Hash key → field → increment. */
+    const increments = new Map<string, Map<string, number>>();
+    /** Windowed hash key → its TTL. */
+    const expiries = new Map<string, number>();
+    const increment = (key: string, field: string, by: number): void => {
+      let fields = increments.get(key);
+      if (!fields) {
+        fields = new Map();
+        increments.set(key, fields);
+      }
+      fields.set(field, (fields.get(field) ?? 0) + by);
+    };
+    const totalsKey = this.keys.statsTotals();
+    for (const group of groups.values()) {
+      const minuteKey = this.keys.statsMinute(group.epochMinute);
+      const hourKey = this.keys.statsHour(Math.floor((group.epochMinute * MINUTE_MS) / HOUR_MS));
+      const { count, durationMs } = group;
+      const windowed = (field: string, by: number): void => {
+        increment(minuteKey, field, by);
+        increment(hourKey, field, by);
+      };
+      const finished = group.outcome !== 'retried';
+      if (finished) windowed(`lane:${group.lane}:${group.outcome}`, count);
+      if (group.task !== null && group.lane !== 'monitoring') {
+        const task = group.task;
+        windowed(group.outcome, count);
+        if (finished) {
+          windowed('finished_ms', durationMs);
+          windowed(`task:${task}:${group.outcome}`, count);
+          windowed(`task:${task}:ms`, durationMs);
+          increment(totalsKey, `task:${task}:ms`, durationMs);
+          increment(totalsKey, `task:${task}:count`, count);
+          increment(totalsKey, `task:${task}:le:${group.bound}`, count);
+          if (group.outcome === 'completed') increment(totalsKey, `task:${task}:completed`, count);
+          else {
+            increment(totalsKey, `task:${task}:failed:${group.failureClass ?? 'temporary'}`, count);
+          }
+        }
+      }
+      expiries.set(minuteKey, MINUTE_TTL_MS);
+      expiries.set(hourKey, HOUR_TTL_MS);
+    }
     const multi = redis.multi();
     for (const [key, fields] of increments) {
       for (const [field, by] of fields) multi.hincrby(key, field, by);
     }
     for (const [key, ttlMs] of expiries) multi.pexpire(key, ttlMs);
     await multi.exec();
-  }
-
-  private increment(key: string, field: string, by: number): void {
-    let fields = this.increments.get(key);
-    if (!fields) {
-      fields = new Map();
-      this.increments.set(key, fields);
-    }
-    fields.set(field, (fields.get(field) ?? 0) + by);
   }
 }
 

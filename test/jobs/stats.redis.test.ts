@@ -9,6 +9,8 @@ import {
   readThroughput,
   readWindowTotals,
   recordJobOutcome,
+  OutcomeTally,
+  type JobOutcome,
 } from '../../src/jobs/stats.ts';
 import { HOUR_MS, MINUTE_MS } from '../../src/lib/time.ts';
 
@@ -100,5 +102,84 @@ describe('job statistics in Redis', () => {
     expect(bucketBound(50)).toBe('0.05');
     expect(bucketBound(51)).toBe('0.1');
     expect(bucketBound(3_600_000)).toBe('+Inf');
+  });
+});
+
+describe('a tally of many outcomes written at once', () => {
+  let redis: Redis;
+  const base = Math.floor(Date.now() / HOUR_MS) * HOUR_MS + 59 * MINUTE_MS;
+  const outcomes: JobOutcome[] = [
+    // Alike but for their durations (two in one bucket), then ones that differ in each part.
+    { lane: 'realtime', task: 'quick_email_scan', outcome: 'completed', durationMs: 60, at: base },
+    { lane: 'realtime', task: 'quick_email_scan', outcome: 'completed', durationMs: 90, at: base },
+    { lane: 'realtime', task: 'quick_email_scan', outcome: 'completed', durationMs: 40, at: base },
+    // The next minute, in the next hour.
+    {
+      lane: 'realtime',
+      task: 'quick_email_scan',
+      outcome: 'completed',
+      durationMs: 40,
+      at: base + MINUTE_MS,
+    },
+    {
+      lane: 'standard',
+      task: 'full_email_scan',
+      outcome: 'failed',
+      durationMs: 2_000,
+      failureClass: 'external',
+      at: base,
+    },
+    {
+      lane: 'standard',
+      task: 'full_email_scan',
+      outcome: 'failed',
+      durationMs: 2_000,
+      failureClass: 'permanent',
+      at: base,
+    },
+    { lane: 'standard', task: 'full_email_scan', outcome: 'failed', durationMs: 3, at: base },
+    { lane: 'standard', task: 'full_email_scan', outcome: 'retried', durationMs: 10, at: base },
+    { lane: 'monitoring', task: null, outcome: 'completed', durationMs: 5, at: base },
+  ];
+
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  async function dump(prefix: string): Promise<Record<string, Record<string, string> | undefined>> {
+    const found = (await redis.keys(`${prefix}:*`)).sort();
+    const hashes = await Promise.all(found.map((key) => redis.hgetall(key)));
+    await redis.del(...found);
+    return Object.fromEntries(found.map((key, i) => [key.slice(prefix.length), hashes[i]]));
+  }
+
+  it('writes the same counters as writing each outcome by itself', async () => {
+    const one = `test-${randomUUID()}`;
+    for (const outcome of outcomes) await recordJobOutcome(redis, one, outcome);
+    const all = `test-${randomUUID()}`;
+    const tally = new OutcomeTally(all);
+    for (const outcome of outcomes) tally.add(outcome);
+    await tally.write(redis);
+    expect(tally.isEmpty).toBe(true);
+    const written = await dump(all);
+    expect(written).toEqual(await dump(one));
+    expect(written[`:stats:minute:${Math.floor(base / MINUTE_MS)}`]).toMatchObject({
+      'task:quick_email_scan:completed': '3',
+      'task:quick_email_scan:ms': '190',
+      'task:full_email_scan:failed': '3',
+      retried: '1',
+    });
+    expect(written[':stats:totals']).toMatchObject({
+      'task:quick_email_scan:count': '4',
+      'task:quick_email_scan:le:0.1': '2',
+      'task:quick_email_scan:le:0.05': '2',
+      'task:full_email_scan:failed:external': '1',
+      'task:full_email_scan:failed:permanent': '1',
+      'task:full_email_scan:failed:temporary': '1',
+    });
+    expect(Object.keys(written)).toHaveLength(5);
   });
 });
