@@ -149,8 +149,30 @@ interface NoopFigures {
   workerCpuUs: number;
   /** CPU of redis-server per job, µs. */
   redisCpuUs: number;
-  /** Commands Redis ran per job (the bench's polling included, alike on both sides). */
+  /** Commands Redis ran per job, those Lua scripts run included (the bench's polling too, alike on both sides). */
   redisCommands: number;
+  /** Commands this process's clients sent per job: round trips, roughly (scripts count as one). */
+  sentCommands: number;
+}
+
+/**
+ * Counts the commands every ioredis client of this process sends (the workers run here), by
+ * wrapping `Redis.prototype.sendCommand`, which MULTI and pipelines go through too.
+ */
+function countSentCommands(): { count(): number; stop(): void } {
+  const prototype = Redis.prototype as unknown as { sendCommand: (...args: unknown[]) => unknown };
+  const original = prototype.sendCommand;
+  let sent = 0;
+  prototype.sendCommand = function (this: unknown, ...args: unknown[]) {
+    sent += 1;
+    return original.apply(this, args);
+  };
+  return {
+    count: () => sent,
+    stop: () => {
+      prototype.sendCommand = original;
+    },
+  };
 }
 
 /** Redis's own CPU (µs) and command count so far, from `INFO`. */
@@ -173,9 +195,14 @@ async function measureNoop(
   const probe = new Redis(redisUrl);
   try {
     const redisBefore = await redisCounters(probe);
+    const sent = countSentCommands();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    await run();
+    try {
+      await run();
+    } finally {
+      sent.stop();
+    }
     const seconds = (performance.now() - started) / 1_000;
     const cpu = process.cpuUsage(cpuBefore);
     const redisAfter = await redisCounters(probe);
@@ -184,6 +211,7 @@ async function measureNoop(
       workerCpuUs: (cpu.user + cpu.system) / jobs,
       redisCpuUs: (redisAfter.cpuUs - redisBefore.cpuUs) / jobs,
       redisCommands: (redisAfter.commands - redisBefore.commands) / jobs,
+      sentCommands: sent.count() / jobs,
     };
   } finally {
     probe.disconnect();
@@ -287,7 +315,7 @@ async function noopRatio(
 }
 
 function describeNoop(f: NoopFigures): string {
-  return `${Math.round(f.jobsPerSecond)} jobs/s, CPU/job worker ${Math.round(f.workerCpuUs)} µs, Redis ${Math.round(f.redisCpuUs)} µs, ${f.redisCommands.toFixed(1)} Redis commands/job`;
+  return `${Math.round(f.jobsPerSecond)} jobs/s, CPU/job worker ${Math.round(f.workerCpuUs)} µs, Redis ${Math.round(f.redisCpuUs)} µs, commands/job ${f.sentCommands.toFixed(1)} sent (${f.redisCommands.toFixed(1)} run in Redis, scripts' own included)`;
 }
 
 function medianFigures(rounds: readonly NoopFigures[]): NoopFigures {
@@ -297,6 +325,7 @@ function medianFigures(rounds: readonly NoopFigures[]): NoopFigures {
     workerCpuUs: of((f) => f.workerCpuUs),
     redisCpuUs: of((f) => f.redisCpuUs),
     redisCommands: of((f) => f.redisCommands),
+    sentCommands: of((f) => f.sentCommands),
   };
 }
 
