@@ -1,6 +1,6 @@
 /**
- * What a worker writes when a top-level job completes, in one script: one round trip and one
- * command per job instead of a MULTI of five and a batch counter beside it.
+ * What a worker writes when a top-level job completes, in one script: one command sent per job
+ * instead of a MULTI of up to six and a batch counter beside it.
  */
 import type { AnalysisResult } from '../contracts/analysis-result.ts';
 import { batchOutcomeField } from './batches.ts';
