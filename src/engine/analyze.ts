@@ -36,6 +36,18 @@ export const ANALYZER_FNS: Readonly<Partial<Record<Analyzer, AnalyzerFn>>> = {
   ml: analyzeMl,
 };
 
+/**
+ * Whether a scan reads the attachments' bytes: the attachment analyzer inspects them and the
+ * intel analyzer hashes them when it has indicators to match. No other analyzer reads them, so
+ * without these two the parser need not decode them (see `ParseOptions`).
+ */
+function readsAttachmentBytes(analyzers: readonly Analyzer[], ports: EnginePorts): boolean {
+  return (
+    analyzers.includes('attachments') ||
+    (analyzers.includes('intel') && ports.indicators !== undefined)
+  );
+}
+
 const NO_AUTHENTICATION: Authentication = { spf: 'none', dkim: 'none', dmarc: 'none', arc: 'none' };
 
 function isParsedEmail(input: EmailInput | ParsedEmail): input is ParsedEmail {
@@ -67,7 +79,11 @@ export async function analyzeEmail(
   ports: EnginePorts = {},
 ): Promise<AnalysisResult> {
   const started = performance.now();
-  const email = isParsedEmail(input) ? input : await parseEmail(input, options.limits);
+  const email = isParsedEmail(input)
+    ? input
+    : await parseEmail(input, options.limits, {
+        attachmentBytes: readsAttachmentBytes(options.analyzers, ports),
+      });
   const analyzers: Analyzer[] = [];
   const pending: (AnalyzerOutput | Promise<AnalyzerOutput>)[] = [];
   const context = { options, ports };

@@ -10,6 +10,12 @@
 import PostalMime, { decodeWords, type Address, type Email } from 'postal-mime';
 import { Buffer, isUtf8 } from 'node:buffer';
 import { defineFindings, listEvidence } from './findings.ts';
+import {
+  codeOf,
+  setFastDecoding,
+  shippedDecoderPrototypes,
+  skipAttachmentBytes,
+} from './mime-decoders.ts';
 import type { Finding } from '../contracts/analysis-result.ts';
 import type { EmailInput, Mailbox, ParsedAttachment, ParsedEmail, ParseLimits } from './types.ts';
 
@@ -236,25 +242,11 @@ function originalOf(finalize: Finalize): Finalize {
 
 /** The prototypes of postal-mime's base64, quoted-printable and pass-through decoders, if they are as expected. */
 function findDecoders(): PatchedDecoder[] {
-  const probe = new PostalMime() as unknown as {
-    root?: { setupContentDecoder?: (encoding: string) => void; contentDecoder?: unknown };
-  };
-  const node = probe.root;
-  if (typeof node?.setupContentDecoder !== 'function') return [];
   const decoders: PatchedDecoder[] = [];
-  for (const encoding of ['base64', 'quoted-printable', '8bit']) {
-    node.setupContentDecoder(encoding);
-    const prototype: unknown =
-      typeof node.contentDecoder === 'object' && node.contentDecoder !== null
-        ? Object.getPrototypeOf(node.contentDecoder)
-        : null;
+  for (const prototype of shippedDecoderPrototypes()) {
     if (!isDecoderPrototype(prototype)) return [];
     const original = originalOf(prototype.finalize);
-    const code = original
-      .toString()
-      .replace(/\/\/[^\n]*|\/\*[^]*?\*\//g, '')
-      .replace(/\s+/g, '');
-    const match = BLOB_FINALIZE.exec(code);
+    const match = BLOB_FINALIZE.exec(codeOf(original));
     const flush = match?.[1] as Flush | undefined;
     if (!match || (flush !== undefined && typeof Reflect.get(prototype, flush) !== 'function'))
       return [];
@@ -355,11 +347,7 @@ type MaybeReplacedParse = Parse & { [ORIGINAL_PARSE]?: Parse };
 const parserPrototype = PostalMime.prototype as unknown as { parse: MaybeReplacedParse };
 const shippedParse = parserPrototype.parse[ORIGINAL_PARSE] ?? parserPrototype.parse;
 const lineFeedingParse: Parse = Object.assign(feedLines, { [ORIGINAL_PARSE]: shippedParse });
-const canFeedLines =
-  shippedParse
-    .toString()
-    .replace(/\/\/[^\n]*|\/\*[^]*?\*\//g, '')
-    .replace(/\s+/g, '') === LINE_AWAITING_PARSE;
+const canFeedLines = codeOf(shippedParse) === LINE_AWAITING_PARSE;
 
 /**
  * Switches postal-mime between feeding plain lines directly and its own line loop; returns
@@ -372,6 +360,7 @@ export function setDirectLineFeeding(enabled: boolean): boolean {
 }
 
 setDirectLineFeeding(true);
+setFastDecoding(true);
 
 /** Up to `maxBytes` of the header, cut at a line end. */
 function clipHeader(header: Buffer, maxBytes: number): Buffer {
@@ -421,7 +410,11 @@ function wholeArrayBuffer(bytes: Uint8Array): ArrayBuffer | undefined {
     : undefined;
 }
 
-async function parseRaw(input: Uint8Array, limits: ParseLimits): Promise<ParsedEmail> {
+async function parseRaw(
+  input: Uint8Array,
+  limits: ParseLimits,
+  options: ParseOptions,
+): Promise<ParsedEmail> {
   const findings: Finding[] = [];
   const whole = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const bytes = whole.length > limits.maxBytes ? whole.subarray(0, limits.maxBytes) : whole;
@@ -431,11 +424,13 @@ async function parseRaw(input: Uint8Array, limits: ParseLimits): Promise<ParsedE
   const problems = checkStructure(split);
   if (problems.length > 0) findings.push(finding('malformed', listEvidence(problems)));
   try {
-    const email = await PostalMime.parse(wholeArrayBuffer(bytes) ?? bytes, {
+    const parser = new PostalMime({
       maxNestingDepth: limits.maxMimeDepth,
       maxHeadersSize: limits.maxHeaderBytes,
       attachmentEncoding: 'arraybuffer',
     });
+    if (options.attachmentBytes === false) skipAttachmentBytes(parser);
+    const email = await parser.parse(wholeArrayBuffer(bytes) ?? bytes);
     return toParsedEmail(email, bytes, limits, findings);
   } catch (error) {
     findings.push(refusalFinding(error, limits));
@@ -464,9 +459,22 @@ function messageFromFields(input: EmailInput): Buffer {
   return Buffer.from(`${header}\r\n\r\n${content}`, 'utf8');
 }
 
-export async function parseEmail(input: EmailInput, limits: ParseLimits): Promise<ParsedEmail> {
-  if (input.raw !== undefined) return parseRaw(input.raw, limits);
-  const parsed = await parseRaw(messageFromFields(input), limits);
+export interface ParseOptions {
+  /**
+   * `false` when no analyzer will read the attachments' bytes: parts that are not text, a nested
+   * message or multipart are then not decoded, and their attachments have empty `content`. Their
+   * names, types and count are as usual.
+   */
+  attachmentBytes?: boolean;
+}
+
+export async function parseEmail(
+  input: EmailInput,
+  limits: ParseLimits,
+  options: ParseOptions = {},
+): Promise<ParsedEmail> {
+  if (input.raw !== undefined) return parseRaw(input.raw, limits, options);
+  const parsed = await parseRaw(messageFromFields(input), limits, options);
   parsed.origin = 'fields';
   return parsed;
 }
