@@ -238,6 +238,15 @@ export function setFastDecoding(enabled: boolean): boolean {
   return use;
 }
 
+/**
+ * Whether a part's decoder takes any run of its whole lines, line ends included, as one `update`:
+ * the base64 decoder (line ends are not base64) and the skipping one. `parse.ts` then feeds the
+ * lines between two possible boundaries at once.
+ */
+export function takesRanges(decoder: object | null): boolean {
+  return decoder instanceof NativeBase64Decoder || decoder instanceof SkippedContent;
+}
+
 /** Marks a parser whose non-text parts need no bytes; only the fast decoders honour it. */
 export function skipAttachmentBytes(parser: object): void {
   Object.defineProperty(parser, SKIP_ATTACHMENT_BYTES, { value: true });

@@ -15,6 +15,7 @@ import {
   setFastDecoding,
   shippedDecoderPrototypes,
   skipAttachmentBytes,
+  takesRanges,
 } from './mime-decoders.ts';
 import type { Finding } from '../contracts/analysis-result.ts';
 import type { EmailInput, Mailbox, ParsedAttachment, ParsedEmail, ParseLimits } from './types.ts';
@@ -299,7 +300,7 @@ interface LineParser {
   options: { forceRfc822Attachments?: boolean };
   root: unknown;
   boundaries: readonly unknown[];
-  currentNode: { feed(line: Uint8Array): void };
+  currentNode: { feed(line: Uint8Array): void; state: string; contentDecoder: object | null };
   resolveInput(input: unknown): Promise<ArrayBuffer>;
   readLine(): { bytes: Uint8Array; done: boolean };
   processLine(line: Uint8Array, isFinal: boolean): Promise<void>;
@@ -317,6 +318,35 @@ const LINE_AWAITING_PARSE =
   "asyncparse(buf){if(this.started){thrownewError('Cannotreuseparser,createanewPostalMimeobject');}this.started=true;this.buf=awaitthis.resolveInput(buf);this.av=newUint8Array(this.buf);this.readPos=0;while(this.readPos<this.av.length){constline=this.readLine();awaitthis.processLine(line.bytes,line.done);}this.forceRfc822Attachments=Boolean(this.options.forceRfc822Attachments)||this.hasReportParts();awaitthis.collectNode(this.root,false,false);this.renderTextContent();constmessage=this.buildMessage();this.encodeAttachments();returnmessage;}";
 
 const DASH = 0x2d;
+const LINE_FEED = 0x0a;
+/** Where a line that may be a boundary starts (after the LF). */
+const DASH_LINE = Buffer.from('\n--');
+
+/**
+ * postal-mime 4.0's `readLine` (lines end at LF; trailing CR and LF are cut off) and the
+ * opening of its `processLine` (only lines starting with two dashes may be boundaries, and
+ * only while some boundary is open): what `rangeEnd` relies on.
+ */
+const READ_LINE_CODE =
+  'readLine(){letstartPos=this.readPos;letendPos=this.readPos;while(this.readPos<this.av.length){constc=this.av[this.readPos++];if(c!==0x0d&&c!==0x0a){endPos=this.readPos;}if(c===0x0a){return{bytes:newUint8Array(this.buf,startPos,endPos-startPos),done:this.readPos>=this.av.length};}}return{bytes:newUint8Array(this.buf,startPos,endPos-startPos),done:this.readPos>=this.av.length};}';
+const PROCESS_LINE_OPENING =
+  'asyncprocessLine(line,isFinal){letboundaries=this.boundaries;if(boundaries.length&&line.length>2&&line[0]===0x2d&&line[1]===0x2d){';
+
+/** Where the last line starts: `readLine` reports it `done`, so it always goes through `processLine`. */
+function lastLineStart(bytes: Uint8Array): number {
+  return bytes.length < 2 ? 0 : bytes.lastIndexOf(LINE_FEED, bytes.length - 2) + 1;
+}
+
+/**
+ * The end of the run of whole lines from `at` that cannot be boundaries and are not the last
+ * line: a part's decoder that takes ranges gets them in one piece (`mime-decoders.ts`).
+ */
+function rangeEnd(message: Buffer, at: number, lastStart: number, hasBoundaries: boolean): number {
+  if (!hasBoundaries) return lastStart;
+  if (message[at] === DASH && message[at + 1] === DASH) return at;
+  const next = message.indexOf(DASH_LINE, at);
+  return next === -1 ? lastStart : Math.min(lastStart, next + 1);
+}
 
 const feedLines: Parse = async function (this: LineParser, input: unknown) {
   if (this.started) throw new Error('Can not reuse parser, create a new PostalMime object');
@@ -324,7 +354,18 @@ const feedLines: Parse = async function (this: LineParser, input: unknown) {
   this.buf = await this.resolveInput(input);
   this.av = new Uint8Array(this.buf);
   this.readPos = 0;
+  const source = Buffer.from(this.buf);
+  const lastStart = lastLineStart(this.av);
   while (this.readPos < this.av.length) {
+    const node = this.currentNode;
+    if (canFeedRanges && node.state === 'body' && takesRanges(node.contentDecoder)) {
+      const end = rangeEnd(source, this.readPos, lastStart, this.boundaries.length > 0);
+      if (end > this.readPos) {
+        node.feed(new Uint8Array(this.buf, this.readPos, end - this.readPos));
+        this.readPos = end;
+        continue;
+      }
+    }
     const { bytes, done } = this.readLine();
     const mayBeBoundary =
       this.boundaries.length > 0 && bytes.length > 2 && bytes[0] === DASH && bytes[1] === DASH;
@@ -348,6 +389,13 @@ const parserPrototype = PostalMime.prototype as unknown as { parse: MaybeReplace
 const shippedParse = parserPrototype.parse[ORIGINAL_PARSE] ?? parserPrototype.parse;
 const lineFeedingParse: Parse = Object.assign(feedLines, { [ORIGINAL_PARSE]: shippedParse });
 const canFeedLines = codeOf(shippedParse) === LINE_AWAITING_PARSE;
+const linePrototype = PostalMime.prototype as unknown as Pick<
+  LineParser,
+  'readLine' | 'processLine'
+>;
+const canFeedRanges =
+  codeOf(linePrototype.readLine) === READ_LINE_CODE &&
+  codeOf(linePrototype.processLine).startsWith(PROCESS_LINE_OPENING);
 
 /**
  * Switches postal-mime between feeding plain lines directly and its own line loop; returns
