@@ -4,6 +4,9 @@
  *   postal-mime's JavaScript decoder line by line (a `TextDecoder`, a regex and a split per line);
  * - quoted-printable decodes into a 16 KiB buffer instead of a fresh, zeroed 100 KiB one per part,
  *   which was about a twelfth of a median email's parse;
+ * - 7bit, 8bit and binary parts are copied into one growing buffer;
+ * - base64, 7bit/8bit and skipped parts also take a run of whole lines at once (`takesRanges`), so
+ *   `parse.ts` hands them the lines between two possible boundaries without a view per line;
  * - a parser marked by `skipAttachmentBytes` does not decode the parts no scan of it reads: not
  *   text, not a nested message, not multipart. Those become attachments with no bytes, for scans
  *   whose analyzers look at none (see `analyze.ts`).
@@ -21,6 +24,11 @@ type Line = Uint8Array;
 interface ContentDecoder {
   update(line: Line): void;
   finalize(): Promise<ArrayBuffer>;
+}
+
+/** A decoder that also takes a run of whole lines, line ends included (see `takesRanges`). */
+export interface RangeDecoder {
+  updateRange(range: Uint8Array): void;
 }
 
 type DecoderClass = (new () => ContentDecoder) & { prototype: object };
@@ -80,6 +88,10 @@ const PADDING = /=+/;
  * not base64 letters). A line from elsewhere (never seen) is copied.
  */
 class NativeBase64Decoder implements ContentDecoder {
+  updateRange(range: Uint8Array): void {
+    this.update(range);
+  }
+
   private source: ArrayBufferLike | null = null;
   private start = 0;
   private end = 0;
@@ -121,6 +133,55 @@ class NativeBase64Decoder implements ContentDecoder {
   }
 }
 
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * What postal-mime's `PassThroughDecoder` produces (each line, its trailing CRs cut by the line
+ * reader, then a LF), copied into one growing buffer: a run of whole lines is taken at once, each
+ * CR run before a LF dropped, with no object per line.
+ */
+class PassThroughRanges implements ContentDecoder {
+  private out = Buffer.allocUnsafeSlow(0);
+  private length = 0;
+
+  update(line: Line): void {
+    this.reserve(line.byteLength + 1);
+    this.out.set(line, this.length);
+    this.length += line.byteLength;
+    this.out[this.length++] = LF;
+  }
+
+  /** Whole lines, each ending in LF. */
+  updateRange(range: Uint8Array): void {
+    this.reserve(range.byteLength);
+    const lines = Buffer.from(range.buffer, range.byteOffset, range.byteLength);
+    let start = 0;
+    for (let crlf = lines.indexOf(CRLF); crlf !== -1; crlf = lines.indexOf(CRLF, start)) {
+      let cut = crlf;
+      while (cut > start && lines[cut - 1] === CR) cut--;
+      this.length += lines.copy(this.out, this.length, start, cut);
+      this.out[this.length++] = LF;
+      start = crlf + 2;
+    }
+    this.length += lines.copy(this.out, this.length, start);
+  }
+
+  finalize(): Promise<ArrayBuffer> {
+    const { buffer } = this.out;
+    return Promise.resolve(
+      this.length === buffer.byteLength ? buffer : buffer.slice(0, this.length),
+    );
+  }
+
+  private reserve(bytes: number): void {
+    const needed = this.length + bytes;
+    if (needed <= this.out.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.out.length * 2, 1024));
+    this.out.copy(grown, 0, 0, this.length);
+    this.out = grown;
+  }
+}
+
 function decodeBase64Units(text: string): ArrayBuffer {
   const letters = NOT_BASE64.test(text) ? text.replace(NOT_BASE64_RUNS, '') : text;
   const units = letters.includes('=') ? letters.split(PADDING) : [letters];
@@ -147,6 +208,10 @@ class SkippedContent implements ContentDecoder {
     // Nothing is kept.
   }
 
+  updateRange(): void {
+    // Nothing is kept.
+  }
+
   finalize(): Promise<ArrayBuffer> {
     return Promise.resolve(new ArrayBuffer(0));
   }
@@ -154,11 +219,7 @@ class SkippedContent implements ContentDecoder {
 
 const READ_TYPES = /^(?:text|message|multipart)\//;
 
-function fastSetup(
-  qpPrototype: object,
-  PassThroughDecoder: DecoderClass,
-  original: SetupContentDecoder,
-): SetupContentDecoder {
+function fastSetup(qpPrototype: object, original: SetupContentDecoder): SetupContentDecoder {
   const setup: SetupContentDecoder = function (this, transferEncoding) {
     if (
       (this.postalMime as { [SKIP_ATTACHMENT_BYTES]?: boolean })[SKIP_ATTACHMENT_BYTES] === true &&
@@ -176,7 +237,7 @@ function fastSetup(
         chunks: [],
       });
     } else {
-      this.contentDecoder = new PassThroughDecoder();
+      this.contentDecoder = new PassThroughRanges();
     }
   };
   return Object.assign(setup, { [ORIGINAL_SETUP]: original });
@@ -224,7 +285,7 @@ const fast =
   codeOf(shipped.original) === SETUP_CODE &&
   codeOf(shipped.base64) === BASE64_CODE &&
   codeOf(shipped.quotedPrintable).startsWith(QP_CONSTRUCTOR_CODE)
-    ? fastSetup(shipped.quotedPrintable.prototype, shipped.passThrough, shipped.original)
+    ? fastSetup(shipped.quotedPrintable.prototype, shipped.original)
     : null;
 
 /**
@@ -243,8 +304,12 @@ export function setFastDecoding(enabled: boolean): boolean {
  * the base64 decoder (line ends are not base64) and the skipping one. `parse.ts` then feeds the
  * lines between two possible boundaries at once.
  */
-export function takesRanges(decoder: object | null): boolean {
-  return decoder instanceof NativeBase64Decoder || decoder instanceof SkippedContent;
+export function takesRanges(decoder: object | null): decoder is RangeDecoder {
+  return (
+    decoder instanceof NativeBase64Decoder ||
+    decoder instanceof SkippedContent ||
+    decoder instanceof PassThroughRanges
+  );
 }
 
 /** Marks a parser whose non-text parts need no bytes; only the fast decoders honour it. */

@@ -361,7 +361,7 @@ const feedLines: Parse = async function (this: LineParser, input: unknown) {
     if (canFeedRanges && node.state === 'body' && takesRanges(node.contentDecoder)) {
       const end = rangeEnd(source, this.readPos, lastStart, this.boundaries.length > 0);
       if (end > this.readPos) {
-        node.feed(new Uint8Array(this.buf, this.readPos, end - this.readPos));
+        node.contentDecoder.updateRange(new Uint8Array(this.buf, this.readPos, end - this.readPos));
         this.readPos = end;
         continue;
       }

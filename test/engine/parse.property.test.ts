@@ -263,8 +263,25 @@ const typedPart = fc
     return `Content-Type: ${type}\r\nContent-Transfer-Encoding: ${encoding}\r\n${disposition}\r\n${body}`;
   });
 
+/** Plain text whose lines end every way mail does: CRLF, LF, runs of CR before LF, a lone CR; some lines start with dashes. */
+const textLinesPart = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('--', '--P', '-', '--x--', '')),
+      fc.constantFrom('\r\n', '\n', '\r\r\n', '\r', '\r\n\r\n'),
+    ),
+    { maxLength: 12 },
+  )
+  .map(
+    (lines) =>
+      `Content-Type: text/plain; charset=utf-8\r\n\r\n${lines.map(([text, eol]) => text + eol).join('')}`,
+  );
+
 const decoderMessage = fc
-  .array(fc.oneof(base64Part, typedPart, encodedPart), { minLength: 1, maxLength: 4 })
+  .array(fc.oneof(base64Part, typedPart, encodedPart, textLinesPart), {
+    minLength: 1,
+    maxLength: 4,
+  })
   .map((parts) =>
     bytes(
       `From: a@b.example\r\nContent-Type: multipart/mixed; boundary="P"\r\n\r\n${parts.map((p) => `--P\r\n${p}\r\n`).join('')}--P--\r\n`,
