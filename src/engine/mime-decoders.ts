@@ -2,19 +2,19 @@
  * Faster content decoders for postal-mime, installed over `MimeNode.setupContentDecoder`:
  * - base64 is decoded by Node (`Buffer.write(…, 'base64')`) once per part, instead of
  *   postal-mime's JavaScript decoder line by line (a `TextDecoder`, a regex and a split per line);
- * - quoted-printable decodes into a 16 KiB buffer instead of a fresh, zeroed 100 KiB one per part,
- *   which was about a twelfth of a median email's parse;
- * - 7bit, 8bit and binary parts are copied into one growing buffer;
- * - base64, 7bit/8bit and skipped parts also take a run of whole lines at once (`takesRanges`), so
- *   `parse.ts` hands them the lines between two possible boundaries without a view per line;
+ * - quoted-printable and 7bit/8bit parts are written into one growing buffer, instead of a fresh,
+ *   zeroed 100 KiB one per quoted-printable part (about a twelfth of a median email's parse) and
+ *   two chunks per line;
+ * - every one of them also takes a run of whole lines at once (`takesRanges`), so `parse.ts`
+ *   hands it the lines between two possible boundaries without a view per line;
  * - a parser marked by `skipAttachmentBytes` does not decode the parts no scan of it reads: not
  *   text, not a nested message, not multipart. Those become attachments with no bytes, for scans
  *   whose analyzers look at none (see `analyze.ts`).
  * postal-mime does not export its decoders, so they are reached through a probe node, and the
  * replacement is installed only over code that is exactly what it was written against
- * (`SETUP_CODE`, `BASE64_CODE`, `QP_CONSTRUCTOR_CODE`); any other version of postal-mime keeps its
- * own code and is merely slower. `parse.property.test.ts` checks that the patched parser builds
- * the same model as postal-mime's own code on random and mutated MIME.
+ * (`SETUP_CODE`, `BASE64_CODE`, `QP_CODE`, `PASS_THROUGH_CODE`); any other version of postal-mime
+ * keeps its own code and is merely slower. `parse.property.test.ts` checks that the patched
+ * parser builds the same model as postal-mime's own code on random and mutated MIME.
  */
 import PostalMime from 'postal-mime';
 import { Buffer } from 'node:buffer';
@@ -63,14 +63,14 @@ const SETUP_CODE =
   'setupContentDecoder(transferEncoding){if(/base64/i.test(transferEncoding)){this.contentDecoder=newBase64Decoder();}elseif(/quoted-printable/i.test(transferEncoding)){this.contentDecoder=newQPDecoder();}else{this.contentDecoder=newPassThroughDecoder();}}';
 const BASE64_CODE =
   "classBase64Decoder{constructor(opts){opts=opts||{};this.decoder=opts.decoder||newTextDecoder();this.maxChunkSize=100*1024;this.chunks=[];this.remainder='';}pushChunk(base64Str){if(base64Str.length){this.chunks.push(decodeBase64(base64Str));}}flushRemainder(){this.pushChunk(this.remainder);this.remainder='';}update(buffer){letstr=this.decoder.decode(buffer).replace(/[^a-zA-Z0-9+/=]+/g,'');constunits=str.split(/=+/);for(leti=0;i<units.length;i++){this.remainder+=units[i];if(i<units.length-1){this.flushRemainder();}}if(this.remainder.length>=this.maxChunkSize){constalignedLength=Math.floor(this.remainder.length/4)*4;this.pushChunk(this.remainder.substring(0,alignedLength));this.remainder=this.remainder.substring(alignedLength);}}finalize(){this.flushRemainder();returnblobToArrayBuffer(newBlob(this.chunks,{type:'application/octet-stream'}));}}";
-const QP_CONSTRUCTOR_CODE =
-  'classQPDecoder{constructor(){this.maxChunkSize=100*1024;this.buffer=newUint8Array(this.maxChunkSize);this.bufferPos=0;this.chunks=[];}';
-
-/** The quoted-printable output buffer: parts are mostly a few KiB, and a full buffer is flushed and reused. */
-const QP_BUFFER_BYTES = 16 * 1024;
+const QP_CODE =
+  "classQPDecoder{constructor(){this.maxChunkSize=100*1024;this.buffer=newUint8Array(this.maxChunkSize);this.bufferPos=0;this.chunks=[];}writeByte(byte){if(this.bufferPos>=this.buffer.length){this.flushBuffer();}this.buffer[this.bufferPos++]=byte;}writeBytes(line,start,end){while(start<end){if(this.bufferPos>=this.buffer.length){this.flushBuffer();}constcount=Math.min(end-start,this.buffer.length-this.bufferPos);this.buffer.set(line.subarray(start,start+count),this.bufferPos);this.bufferPos+=count;start+=count;}}flushBuffer(){if(this.bufferPos){this.chunks.push(this.buffer.slice(0,this.bufferPos));this.bufferPos=0;}}update(line){letlen=line.length;constsoftBreak=len>0&&line[len-1]===CHR_EQUALS;if(softBreak){len--;}letliteralStart=0;for(leti=0;i<len;i++){if(line[i]!==CHR_EQUALS||i+2>=len){continue;}consthigh=hexNibble(line[i+1]);constlow=hexNibble(line[i+2]);if(high<0||low<0){continue;}this.writeBytes(line,literalStart,i);this.writeByte((high<<4)|low);i+=2;literalStart=i+1;}this.writeBytes(line,literalStart,len);if(!softBreak){this.writeByte(CHR_LF);}}finalize(){this.flushBuffer();returnblobToArrayBuffer(newBlob(this.chunks,{type:'application/octet-stream'}));}}";
+const PASS_THROUGH_CODE =
+  "classPassThroughDecoder{constructor(){this.chunks=[];}update(line){this.chunks.push(line);this.chunks.push('\\n');}finalize(){returnblobToArrayBuffer(newBlob(this.chunks,{type:'application/octet-stream'}));}}";
 
 const LF = 0x0a;
 const CR = 0x0d;
+const EQUALS = 0x3d;
 const NOT_BASE64 = /[^a-zA-Z0-9+/=]/;
 const NOT_BASE64_RUNS = /[^a-zA-Z0-9+/=]+/g;
 const PADDING = /=+/;
@@ -116,7 +116,7 @@ class NativeBase64Decoder implements ContentDecoder {
 
   finalize(): Promise<ArrayBuffer> {
     const bytes = this.copied === null ? this.range() : Buffer.concat(this.copied);
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    const text = viewOf(bytes).toString('latin1');
     return Promise.resolve(decodeBase64Units(text));
   }
 
@@ -135,15 +135,33 @@ class NativeBase64Decoder implements ContentDecoder {
 
 const CRLF = Buffer.from('\r\n');
 
+/** Decoded bytes in one buffer that grows as needed; `finalize` hands on exactly the bytes written. */
+abstract class GrowingOutput {
+  protected out = Buffer.allocUnsafeSlow(0);
+  protected length = 0;
+
+  finalize(): Promise<ArrayBuffer> {
+    const { buffer } = this.out;
+    return Promise.resolve(
+      this.length === buffer.byteLength ? buffer : buffer.slice(0, this.length),
+    );
+  }
+
+  protected reserve(bytes: number): void {
+    const needed = this.length + bytes;
+    if (needed <= this.out.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.out.length * 2, 1024));
+    this.out.copy(grown, 0, 0, this.length);
+    this.out = grown;
+  }
+}
+
 /**
  * What postal-mime's `PassThroughDecoder` produces (each line, its trailing CRs cut by the line
  * reader, then a LF), copied into one growing buffer: a run of whole lines is taken at once, each
  * CR run before a LF dropped, with no object per line.
  */
-class PassThroughRanges implements ContentDecoder {
-  private out = Buffer.allocUnsafeSlow(0);
-  private length = 0;
-
+class PassThroughRanges extends GrowingOutput implements ContentDecoder {
   update(line: Line): void {
     this.reserve(line.byteLength + 1);
     this.out.set(line, this.length);
@@ -154,7 +172,7 @@ class PassThroughRanges implements ContentDecoder {
   /** Whole lines, each ending in LF. */
   updateRange(range: Uint8Array): void {
     this.reserve(range.byteLength);
-    const lines = Buffer.from(range.buffer, range.byteOffset, range.byteLength);
+    const lines = viewOf(range);
     let start = 0;
     for (let crlf = lines.indexOf(CRLF); crlf !== -1; crlf = lines.indexOf(CRLF, start)) {
       let cut = crlf;
@@ -165,21 +183,72 @@ class PassThroughRanges implements ContentDecoder {
     }
     this.length += lines.copy(this.out, this.length, start);
   }
+}
 
-  finalize(): Promise<ArrayBuffer> {
-    const { buffer } = this.out;
-    return Promise.resolve(
-      this.length === buffer.byteLength ? buffer : buffer.slice(0, this.length),
-    );
+/**
+ * What postal-mime's `QPDecoder` produces, line by line as it does (a `=` ending a line joins it
+ * to the next; `=` and two hex digits is a byte, any other `=` itself; every other line ends in
+ * LF), into one growing buffer instead of a fresh, zeroed 100 KiB one per part (about a twelfth
+ * of a median email's parse), and from a run of whole lines at once.
+ */
+class QuotedPrintableRanges extends GrowingOutput implements ContentDecoder {
+  /** The next `=` at or after the current line's start in the range being read, or -1. */
+  private nextEquals = -1;
+
+  update(line: Line): void {
+    this.reserve(line.byteLength + 1);
+    const bytes = viewOf(line);
+    this.nextEquals = bytes.indexOf(EQUALS);
+    this.decodeLine(bytes, 0, bytes.length);
   }
 
-  private reserve(bytes: number): void {
-    const needed = this.length + bytes;
-    if (needed <= this.out.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.out.length * 2, 1024));
-    this.out.copy(grown, 0, 0, this.length);
-    this.out = grown;
+  /** Whole lines, each ending in LF. */
+  updateRange(range: Uint8Array): void {
+    this.reserve(range.byteLength);
+    const lines = viewOf(range);
+    this.nextEquals = lines.indexOf(EQUALS);
+    for (let start = 0; start < lines.length;) {
+      const lf = lines.indexOf(LF, start);
+      const next = lf === -1 ? lines.length : lf + 1;
+      let end = lf === -1 ? lines.length : lf;
+      while (end > start && lines[end - 1] === CR) end--;
+      this.decodeLine(lines, start, end);
+      start = next;
+    }
   }
+
+  private decodeLine(bytes: Buffer, start: number, lineEnd: number): void {
+    const softBreak = lineEnd > start && bytes[lineEnd - 1] === EQUALS;
+    const end = softBreak ? lineEnd - 1 : lineEnd;
+    let literal = start;
+    // `nextEquals` is shared by the lines of a range, so the bytes up to each `=` are searched once.
+    let at = this.nextEquals;
+    if (at !== -1 && at < start) at = bytes.indexOf(EQUALS, start);
+    for (; at !== -1 && at + 2 < end; at = bytes.indexOf(EQUALS, at + 1)) {
+      const high = hexNibble(bytes[at + 1] ?? 0);
+      const low = hexNibble(bytes[at + 2] ?? 0);
+      if (high < 0 || low < 0) continue;
+      this.length += bytes.copy(this.out, this.length, literal, at);
+      this.out[this.length++] = (high << 4) | low;
+      at += 2;
+      literal = at + 1;
+    }
+    this.nextEquals = at;
+    this.length += bytes.copy(this.out, this.length, literal, end);
+    if (!softBreak) this.out[this.length++] = LF;
+  }
+}
+
+/** postal-mime's `hexNibble`: the value of a hex digit, or -1. */
+function hexNibble(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+function viewOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function decodeBase64Units(text: string): ArrayBuffer {
@@ -219,7 +288,7 @@ class SkippedContent implements ContentDecoder {
 
 const READ_TYPES = /^(?:text|message|multipart)\//;
 
-function fastSetup(qpPrototype: object, original: SetupContentDecoder): SetupContentDecoder {
+function fastSetup(original: SetupContentDecoder): SetupContentDecoder {
   const setup: SetupContentDecoder = function (this, transferEncoding) {
     if (
       (this.postalMime as { [SKIP_ATTACHMENT_BYTES]?: boolean })[SKIP_ATTACHMENT_BYTES] === true &&
@@ -229,13 +298,7 @@ function fastSetup(qpPrototype: object, original: SetupContentDecoder): SetupCon
     } else if (/base64/i.test(transferEncoding)) {
       this.contentDecoder = new NativeBase64Decoder();
     } else if (/quoted-printable/i.test(transferEncoding)) {
-      // The shipped decoder with a smaller buffer: its constructor does nothing else (QP_CONSTRUCTOR_CODE).
-      this.contentDecoder = Object.assign(Object.create(qpPrototype) as ContentDecoder, {
-        maxChunkSize: QP_BUFFER_BYTES,
-        buffer: new Uint8Array(QP_BUFFER_BYTES),
-        bufferPos: 0,
-        chunks: [],
-      });
+      this.contentDecoder = new QuotedPrintableRanges();
     } else {
       this.contentDecoder = new PassThroughRanges();
     }
@@ -284,8 +347,9 @@ const fast =
   shipped !== null &&
   codeOf(shipped.original) === SETUP_CODE &&
   codeOf(shipped.base64) === BASE64_CODE &&
-  codeOf(shipped.quotedPrintable).startsWith(QP_CONSTRUCTOR_CODE)
-    ? fastSetup(shipped.quotedPrintable.prototype, shipped.original)
+  codeOf(shipped.quotedPrintable) === QP_CODE &&
+  codeOf(shipped.passThrough) === PASS_THROUGH_CODE
+    ? fastSetup(shipped.original)
     : null;
 
 /**
@@ -308,7 +372,7 @@ export function takesRanges(decoder: object | null): decoder is RangeDecoder {
   return (
     decoder instanceof NativeBase64Decoder ||
     decoder instanceof SkippedContent ||
-    decoder instanceof PassThroughRanges
+    decoder instanceof GrowingOutput
   );
 }
 

@@ -277,8 +277,27 @@ const textLinesPart = fc
       `Content-Type: text/plain; charset=utf-8\r\n\r\n${lines.map(([text, eol]) => text + eol).join('')}`,
   );
 
+/** Quoted-printable as found in the wild: escapes in any case, broken escapes, '=' at line ends, CR runs. */
+const rawQpPart = fc
+  .array(
+    fc.tuple(
+      fc.array(
+        fc.constantFrom('=', '=3D', '=3d', '=G1', '=4', 'A', 'f', '3', ' ', '\r', 'x', '--'),
+        {
+          maxLength: 20,
+        },
+      ),
+      fc.constantFrom('\r\n', '\n', '\r\r\n', '=\r\n', '\r'),
+    ),
+    { maxLength: 10 },
+  )
+  .map(
+    (lines) =>
+      `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${lines.map(([parts, eol]) => parts.join('') + eol).join('')}`,
+  );
+
 const decoderMessage = fc
-  .array(fc.oneof(base64Part, typedPart, encodedPart, textLinesPart), {
+  .array(fc.oneof(base64Part, typedPart, encodedPart, textLinesPart, rawQpPart), {
     minLength: 1,
     maxLength: 4,
   })
