@@ -47,8 +47,21 @@ interface MimeNodePrototype {
 
 /** postal-mime's own `setupContentDecoder`, kept on the replacement; `Symbol.for` because a test runner may load this module twice. */
 const ORIGINAL_SETUP = Symbol.for('phishnet.postal-mime.setup-content-decoder');
-/** Set on a `PostalMime` parser whose non-text parts need no bytes. */
+/**
+ * The `PostalMime` parsers whose non-text parts need no bytes. A set rather than a property on
+ * the parser, which would give marked parsers another shape and slow every line of theirs; kept
+ * under a `Symbol.for` key so that two loads of this module share it.
+ */
 const SKIP_ATTACHMENT_BYTES = Symbol.for('phishnet.postal-mime.skip-attachment-bytes');
+const skippingParsers = sharedWeakSet(SKIP_ATTACHMENT_BYTES);
+
+function sharedWeakSet(key: symbol): WeakSet<object> {
+  const shared: unknown = Reflect.get(globalThis, key);
+  if (shared instanceof WeakSet) return shared;
+  const created = new WeakSet<object>();
+  Reflect.set(globalThis, key, created);
+  return created;
+}
 
 /** Code with comments and white space removed, to compare against the versions below. */
 export function codeOf(fn: object): string {
@@ -150,7 +163,7 @@ abstract class GrowingOutput {
   protected reserve(bytes: number): void {
     const needed = this.length + bytes;
     if (needed <= this.out.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.out.length * 2, 1024));
+    const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.out.length * 2));
     this.out.copy(grown, 0, 0, this.length);
     this.out = grown;
   }
@@ -290,10 +303,7 @@ const READ_TYPES = /^(?:text|message|multipart)\//;
 
 function fastSetup(original: SetupContentDecoder): SetupContentDecoder {
   const setup: SetupContentDecoder = function (this, transferEncoding) {
-    if (
-      (this.postalMime as { [SKIP_ATTACHMENT_BYTES]?: boolean })[SKIP_ATTACHMENT_BYTES] === true &&
-      !READ_TYPES.test(this.contentType.parsed.value)
-    ) {
+    if (skippingParsers.has(this.postalMime) && !READ_TYPES.test(this.contentType.parsed.value)) {
       this.contentDecoder = new SkippedContent();
     } else if (/base64/i.test(transferEncoding)) {
       this.contentDecoder = new NativeBase64Decoder();
@@ -378,5 +388,5 @@ export function takesRanges(decoder: object | null): decoder is RangeDecoder {
 
 /** Marks a parser whose non-text parts need no bytes; only the fast decoders honour it. */
 export function skipAttachmentBytes(parser: object): void {
-  Object.defineProperty(parser, SKIP_ATTACHMENT_BYTES, { value: true });
+  skippingParsers.add(parser);
 }
