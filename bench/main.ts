@@ -100,7 +100,7 @@ const PARSER_VARIANTS = [
   { name: 'blob-free', blobFree: true, directLines: false, fastDecoders: false },
   { name: 'blob-free, lines fed directly', blobFree: true, directLines: true, fastDecoders: false },
   {
-    name: 'blob-free, lines fed directly, native base64 and small QP buffer (default)',
+    name: 'blob-free, lines fed directly, fast decoders: native base64, growing buffers, runs of lines (default)',
     blobFree: true,
     directLines: true,
     fastDecoders: true,
