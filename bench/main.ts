@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { argv, env, version } from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseEmail, DEFAULT_ENGINE_OPTIONS } from '../src/engine/index.ts';
+import { setFastDecoding } from '../src/engine/mime-decoders.ts';
 import { setBlobFreeDecoding, setDirectLineFeeding } from '../src/engine/parse.ts';
 import { engineProfiles, loadCorpus, measureEngine, medianSized, repeatTo } from './engine.ts';
 import type { EngineBenchFigures, EngineProfile, Throughput } from './engine.ts';
@@ -93,17 +94,23 @@ async function parsesPerSecond(emails: readonly Uint8Array[], rounds: number): P
   return Math.round(best);
 }
 
-/** postal-mime as shipped, then with each of `parse.ts`'s two shortcuts added. */
+/** postal-mime as shipped, then with each of the engine's shortcuts added (`parse.ts`, `mime-decoders.ts`). */
 const PARSER_VARIANTS = [
-  { name: 'postal-mime as shipped', blobFree: false, directLines: false },
-  { name: 'blob-free', blobFree: true, directLines: false },
-  { name: 'blob-free, lines fed directly (default)', blobFree: true, directLines: true },
+  { name: 'postal-mime as shipped', blobFree: false, directLines: false, fastDecoders: false },
+  { name: 'blob-free', blobFree: true, directLines: false, fastDecoders: false },
+  { name: 'blob-free, lines fed directly', blobFree: true, directLines: true, fastDecoders: false },
+  {
+    name: 'blob-free, lines fed directly, fast decoders: native base64, growing buffers, runs of lines (default)',
+    blobFree: true,
+    directLines: true,
+    fastDecoders: true,
+  },
 ] as const;
 
 const parserSection: BenchSection = {
   name: 'parser',
   title:
-    'Parser alone: postal-mime as shipped, without its Blob round trip, and without an await per line (see src/engine/parse.ts)',
+    'Parser alone: postal-mime as shipped, without its Blob round trip, without an await per line, and with faster decoders (see src/engine/parse.ts, src/engine/mime-decoders.ts)',
   async run({ corpusDir }) {
     const corpus = loadCorpus(corpusDir);
     if ('skipped' in corpus) return { ran: false, skipped: corpus.skipped };
@@ -111,9 +118,12 @@ const parserSection: BenchSection = {
     const rows: { decoding: string; 'parses/s': number }[] = [];
     try {
       for (const round of [1, 2]) {
-        for (const { name, blobFree, directLines } of PARSER_VARIANTS) {
-          const applied = setBlobFreeDecoding(blobFree) === blobFree;
-          if (!applied || setDirectLineFeeding(directLines) !== directLines) {
+        for (const { name, blobFree, directLines, fastDecoders } of PARSER_VARIANTS) {
+          const applied =
+            setBlobFreeDecoding(blobFree) === blobFree &&
+            setDirectLineFeeding(directLines) === directLines &&
+            setFastDecoding(fastDecoders) === fastDecoders;
+          if (!applied) {
             return { ran: false, skipped: `this postal-mime version cannot run "${name}"` };
           }
           rows.push({
@@ -125,6 +135,7 @@ const parserSection: BenchSection = {
     } finally {
       setBlobFreeDecoding(true);
       setDirectLineFeeding(true);
+      setFastDecoding(true);
     }
     console.table(rows);
     return { ran: true };

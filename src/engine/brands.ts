@@ -166,30 +166,62 @@ function escapeRegExp(text: string): string {
 interface CompiledMention {
   brand: Brand;
   pattern: RegExp;
+  /** The same, tried exactly at one place (`lastIndex`). */
+  at: RegExp;
+}
+
+function compileMention(mention: string | RegExp): RegExp {
+  return typeof mention === 'string' ? new RegExp(`\\b${escapeRegExp(mention)}\\b`, 'i') : mention;
 }
 
 const MENTIONS: readonly CompiledMention[] = BRANDS.flatMap((brand) =>
-  brand.mentions.map((mention) => ({
-    brand,
-    pattern:
-      typeof mention === 'string' ? new RegExp(`\\b${escapeRegExp(mention)}\\b`, 'i') : mention,
-  })),
+  brand.mentions.map((mention) => {
+    const pattern = compileMention(mention);
+    const at = new RegExp(pattern.source, `${pattern.flags.replace(/[gy]/g, '')}y`);
+    return { brand, pattern, at };
+  }),
 );
 
-/** A cheap pre-filter: one scan that says whether any mention could be present. */
+/**
+ * Every mention at once, case-insensitively: it matches wherever any mention does (and maybe
+ * where a case-sensitive one does not), so visiting each place it matches visits every place
+ * where some mention starts.
+ */
 const ANY_MENTION = new RegExp(
-  MENTIONS.map(({ pattern }) => `(?:${pattern.source})`).join('|'),
-  'i',
+  BRANDS.flatMap((brand) => brand.mentions.map((m) => `(?:${compileMention(m).source})`)).join('|'),
+  'gi',
 );
 
-/** Brands named in `text`, in table order, each once. */
+/** Past this many places, the brands not yet found are searched for through the text, one mention at a time. */
+const MAX_PLACES = 32;
+
+/**
+ * Brands named in `text`, in table order, each once. One scan: at each place where some mention
+ * may start, the brands not yet found are tried there, instead of a scan of the whole text per
+ * mention (a text naming brands at many places falls back to that, so it costs no more).
+ */
 export function findBrandMentions(text: string): Brand[] {
-  if (!ANY_MENTION.test(text)) return [];
   const found = new Set<Brand>();
-  for (const { brand, pattern } of MENTIONS) {
-    if (!found.has(brand) && pattern.test(text)) found.add(brand);
+  ANY_MENTION.lastIndex = 0;
+  let places = 0;
+  for (let hit = ANY_MENTION.exec(text); hit !== null; hit = ANY_MENTION.exec(text)) {
+    const { index } = hit;
+    if (++places > MAX_PLACES) {
+      for (const { brand, pattern } of MENTIONS) {
+        if (!found.has(brand) && pattern.test(text)) found.add(brand);
+      }
+      break;
+    }
+    for (const { brand, at } of MENTIONS) {
+      if (found.has(brand)) continue;
+      at.lastIndex = index;
+      if (at.test(text)) found.add(brand);
+    }
+    if (found.size === BRANDS.length) break;
+    // On by one, not past the hit: another mention may start inside it.
+    ANY_MENTION.lastIndex = index + 1;
   }
-  return [...found];
+  return BRANDS.filter((brand) => found.has(brand));
 }
 
 /** Whether a registrable domain belongs to `brand`. */

@@ -10,6 +10,13 @@
 import PostalMime, { decodeWords, type Address, type Email } from 'postal-mime';
 import { Buffer, isUtf8 } from 'node:buffer';
 import { defineFindings, listEvidence } from './findings.ts';
+import {
+  codeOf,
+  setFastDecoding,
+  shippedDecoderPrototypes,
+  skipAttachmentBytes,
+  takesRanges,
+} from './mime-decoders.ts';
 import type { Finding } from '../contracts/analysis-result.ts';
 import type { EmailInput, Mailbox, ParsedAttachment, ParsedEmail, ParseLimits } from './types.ts';
 
@@ -96,13 +103,15 @@ function unfoldedTopContentType(headerText: string): string | undefined {
   return TOP_CONTENT_TYPE.exec(headerText)?.[0].replace(/\r?\n[ \t]+/g, ' ');
 }
 
+/** Groups spread into their members. A loop: `flatMap` cost more than the rest of this, once per address header. */
 function mailboxes(addresses: readonly (Address | undefined)[] = []): Mailbox[] {
-  return addresses.flatMap((a) => {
-    if (a === undefined) return [];
-    return a.group
-      ? a.group.map(({ name, address }) => ({ name, address }))
-      : [{ name: a.name, address: a.address }];
-  });
+  const boxes: Mailbox[] = [];
+  for (const a of addresses) {
+    if (a === undefined) continue;
+    if (a.group) for (const { name, address } of a.group) boxes.push({ name, address });
+    else boxes.push({ name: a.name, address: a.address });
+  }
+  return boxes;
 }
 
 function toAttachment(attachment: Email['attachments'][number]): ParsedAttachment {
@@ -236,25 +245,11 @@ function originalOf(finalize: Finalize): Finalize {
 
 /** The prototypes of postal-mime's base64, quoted-printable and pass-through decoders, if they are as expected. */
 function findDecoders(): PatchedDecoder[] {
-  const probe = new PostalMime() as unknown as {
-    root?: { setupContentDecoder?: (encoding: string) => void; contentDecoder?: unknown };
-  };
-  const node = probe.root;
-  if (typeof node?.setupContentDecoder !== 'function') return [];
   const decoders: PatchedDecoder[] = [];
-  for (const encoding of ['base64', 'quoted-printable', '8bit']) {
-    node.setupContentDecoder(encoding);
-    const prototype: unknown =
-      typeof node.contentDecoder === 'object' && node.contentDecoder !== null
-        ? Object.getPrototypeOf(node.contentDecoder)
-        : null;
+  for (const prototype of shippedDecoderPrototypes()) {
     if (!isDecoderPrototype(prototype)) return [];
     const original = originalOf(prototype.finalize);
-    const code = original
-      .toString()
-      .replace(/\/\/[^\n]*|\/\*[^]*?\*\//g, '')
-      .replace(/\s+/g, '');
-    const match = BLOB_FINALIZE.exec(code);
+    const match = BLOB_FINALIZE.exec(codeOf(original));
     const flush = match?.[1] as Flush | undefined;
     if (!match || (flush !== undefined && typeof Reflect.get(prototype, flush) !== 'function'))
       return [];
@@ -307,7 +302,7 @@ interface LineParser {
   options: { forceRfc822Attachments?: boolean };
   root: unknown;
   boundaries: readonly unknown[];
-  currentNode: { feed(line: Uint8Array): void };
+  currentNode: { feed(line: Uint8Array): void; state: string; contentDecoder: object | null };
   resolveInput(input: unknown): Promise<ArrayBuffer>;
   readLine(): { bytes: Uint8Array; done: boolean };
   processLine(line: Uint8Array, isFinal: boolean): Promise<void>;
@@ -325,6 +320,35 @@ const LINE_AWAITING_PARSE =
   "asyncparse(buf){if(this.started){thrownewError('Cannotreuseparser,createanewPostalMimeobject');}this.started=true;this.buf=awaitthis.resolveInput(buf);this.av=newUint8Array(this.buf);this.readPos=0;while(this.readPos<this.av.length){constline=this.readLine();awaitthis.processLine(line.bytes,line.done);}this.forceRfc822Attachments=Boolean(this.options.forceRfc822Attachments)||this.hasReportParts();awaitthis.collectNode(this.root,false,false);this.renderTextContent();constmessage=this.buildMessage();this.encodeAttachments();returnmessage;}";
 
 const DASH = 0x2d;
+const LINE_FEED = 0x0a;
+/** Where a line that may be a boundary starts (after the LF). */
+const DASH_LINE = Buffer.from('\n--');
+
+/**
+ * postal-mime 4.0's `readLine` (lines end at LF; trailing CR and LF are cut off) and the
+ * opening of its `processLine` (only lines starting with two dashes may be boundaries, and
+ * only while some boundary is open): what `rangeEnd` relies on.
+ */
+const READ_LINE_CODE =
+  'readLine(){letstartPos=this.readPos;letendPos=this.readPos;while(this.readPos<this.av.length){constc=this.av[this.readPos++];if(c!==0x0d&&c!==0x0a){endPos=this.readPos;}if(c===0x0a){return{bytes:newUint8Array(this.buf,startPos,endPos-startPos),done:this.readPos>=this.av.length};}}return{bytes:newUint8Array(this.buf,startPos,endPos-startPos),done:this.readPos>=this.av.length};}';
+const PROCESS_LINE_OPENING =
+  'asyncprocessLine(line,isFinal){letboundaries=this.boundaries;if(boundaries.length&&line.length>2&&line[0]===0x2d&&line[1]===0x2d){';
+
+/** Where the last line starts: `readLine` reports it `done`, so it always goes through `processLine`. */
+function lastLineStart(bytes: Uint8Array): number {
+  return bytes.length < 2 ? 0 : bytes.lastIndexOf(LINE_FEED, bytes.length - 2) + 1;
+}
+
+/**
+ * The end of the run of whole lines from `at` that cannot be boundaries and are not the last
+ * line: a part's decoder that takes ranges gets them in one piece (`mime-decoders.ts`).
+ */
+function rangeEnd(message: Buffer, at: number, lastStart: number, hasBoundaries: boolean): number {
+  if (!hasBoundaries) return lastStart;
+  if (message[at] === DASH && message[at + 1] === DASH) return at;
+  const next = message.indexOf(DASH_LINE, at);
+  return next === -1 ? lastStart : Math.min(lastStart, next + 1);
+}
 
 const feedLines: Parse = async function (this: LineParser, input: unknown) {
   if (this.started) throw new Error('Can not reuse parser, create a new PostalMime object');
@@ -332,7 +356,18 @@ const feedLines: Parse = async function (this: LineParser, input: unknown) {
   this.buf = await this.resolveInput(input);
   this.av = new Uint8Array(this.buf);
   this.readPos = 0;
+  const source = Buffer.from(this.buf);
+  const lastStart = lastLineStart(this.av);
   while (this.readPos < this.av.length) {
+    const node = this.currentNode;
+    if (canFeedRanges && node.state === 'body' && takesRanges(node.contentDecoder)) {
+      const end = rangeEnd(source, this.readPos, lastStart, this.boundaries.length > 0);
+      if (end > this.readPos) {
+        node.contentDecoder.updateRange(new Uint8Array(this.buf, this.readPos, end - this.readPos));
+        this.readPos = end;
+        continue;
+      }
+    }
     const { bytes, done } = this.readLine();
     const mayBeBoundary =
       this.boundaries.length > 0 && bytes.length > 2 && bytes[0] === DASH && bytes[1] === DASH;
@@ -355,11 +390,14 @@ type MaybeReplacedParse = Parse & { [ORIGINAL_PARSE]?: Parse };
 const parserPrototype = PostalMime.prototype as unknown as { parse: MaybeReplacedParse };
 const shippedParse = parserPrototype.parse[ORIGINAL_PARSE] ?? parserPrototype.parse;
 const lineFeedingParse: Parse = Object.assign(feedLines, { [ORIGINAL_PARSE]: shippedParse });
-const canFeedLines =
-  shippedParse
-    .toString()
-    .replace(/\/\/[^\n]*|\/\*[^]*?\*\//g, '')
-    .replace(/\s+/g, '') === LINE_AWAITING_PARSE;
+const canFeedLines = codeOf(shippedParse) === LINE_AWAITING_PARSE;
+const linePrototype = PostalMime.prototype as unknown as Pick<
+  LineParser,
+  'readLine' | 'processLine'
+>;
+const canFeedRanges =
+  codeOf(linePrototype.readLine) === READ_LINE_CODE &&
+  codeOf(linePrototype.processLine).startsWith(PROCESS_LINE_OPENING);
 
 /**
  * Switches postal-mime between feeding plain lines directly and its own line loop; returns
@@ -372,6 +410,7 @@ export function setDirectLineFeeding(enabled: boolean): boolean {
 }
 
 setDirectLineFeeding(true);
+setFastDecoding(true);
 
 /** Up to `maxBytes` of the header, cut at a line end. */
 function clipHeader(header: Buffer, maxBytes: number): Buffer {
@@ -421,7 +460,11 @@ function wholeArrayBuffer(bytes: Uint8Array): ArrayBuffer | undefined {
     : undefined;
 }
 
-async function parseRaw(input: Uint8Array, limits: ParseLimits): Promise<ParsedEmail> {
+async function parseRaw(
+  input: Uint8Array,
+  limits: ParseLimits,
+  options: ParseOptions,
+): Promise<ParsedEmail> {
   const findings: Finding[] = [];
   const whole = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const bytes = whole.length > limits.maxBytes ? whole.subarray(0, limits.maxBytes) : whole;
@@ -431,11 +474,13 @@ async function parseRaw(input: Uint8Array, limits: ParseLimits): Promise<ParsedE
   const problems = checkStructure(split);
   if (problems.length > 0) findings.push(finding('malformed', listEvidence(problems)));
   try {
-    const email = await PostalMime.parse(wholeArrayBuffer(bytes) ?? bytes, {
+    const parser = new PostalMime({
       maxNestingDepth: limits.maxMimeDepth,
       maxHeadersSize: limits.maxHeaderBytes,
       attachmentEncoding: 'arraybuffer',
     });
+    if (options.attachmentBytes === false) skipAttachmentBytes(parser);
+    const email = await parser.parse(wholeArrayBuffer(bytes) ?? bytes);
     return toParsedEmail(email, bytes, limits, findings);
   } catch (error) {
     findings.push(refusalFinding(error, limits));
@@ -464,9 +509,22 @@ function messageFromFields(input: EmailInput): Buffer {
   return Buffer.from(`${header}\r\n\r\n${content}`, 'utf8');
 }
 
-export async function parseEmail(input: EmailInput, limits: ParseLimits): Promise<ParsedEmail> {
-  if (input.raw !== undefined) return parseRaw(input.raw, limits);
-  const parsed = await parseRaw(messageFromFields(input), limits);
+export interface ParseOptions {
+  /**
+   * `false` when no analyzer will read the attachments' bytes: parts that are not text, a nested
+   * message or multipart are then not decoded, and their attachments have empty `content`. Their
+   * names, types and count are as usual.
+   */
+  attachmentBytes?: boolean;
+}
+
+export async function parseEmail(
+  input: EmailInput,
+  limits: ParseLimits,
+  options: ParseOptions = {},
+): Promise<ParsedEmail> {
+  if (input.raw !== undefined) return parseRaw(input.raw, limits, options);
+  const parsed = await parseRaw(messageFromFields(input), limits, options);
   parsed.origin = 'fields';
   return parsed;
 }

@@ -1,8 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analysisResultSchema } from '../../src/contracts/analysis-result.ts';
-import { analyzeEmail, DEFAULT_ENGINE_OPTIONS, parseEmail } from '../../src/engine/index.ts';
+import {
+  analyzeEmail,
+  DEFAULT_ENGINE_OPTIONS,
+  parseEmail,
+  QUICK_ANALYZERS,
+} from '../../src/engine/index.ts';
 import type { EngineOptions } from '../../src/engine/index.ts';
+import { setFastDecoding } from '../../src/engine/mime-decoders.ts';
 import { setBlobFreeDecoding, setDirectLineFeeding } from '../../src/engine/parse.ts';
 
 const encoder = new TextEncoder();
@@ -199,5 +205,164 @@ describe('parsing with plain lines fed directly', () => {
     await fc.assert(fc.asyncProperty(fc.oneof(encodedMessage, anyMessage), parseBoth), {
       numRuns: 200,
     });
+  });
+});
+
+/** Base64 as mailers write it and as they break it: short and long lines, padding mid-part, junk bytes, CR-only or LF-only line ends. */
+const base64Part = fc
+  .tuple(
+    fc.array(fc.uint8Array({ maxLength: 200 }), { minLength: 0, maxLength: 4 }),
+    fc.integer({ min: 1, max: 100 }),
+    fc.constantFrom('\r\n', '\n', '\r\r\n'),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom('=', '==', '!', '\u00e9', ' ', '-', '=A')), {
+      maxLength: 3,
+    }),
+  )
+  .map(([pieces, width, eol, junk]) => {
+    // Each piece is encoded with its own padding, so a part may carry '=' in the middle.
+    let text = pieces.map((p) => Buffer.from(p).toString('base64')).join('');
+    for (const [at, what] of junk) {
+      const i = text.length === 0 ? 0 : at % text.length;
+      text = text.slice(0, i) + what + text.slice(i);
+    }
+    const lines = text.match(new RegExp(`[^]{1,${width}}`, 'g')) ?? [];
+    return `Content-Type: application/pdf; name="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${lines.join(eol)}`;
+  });
+
+const typedPart = fc
+  .tuple(
+    fc.constantFrom(
+      'text/plain',
+      'text/html',
+      'text/calendar',
+      'image/png',
+      'application/octet-stream',
+      'message/rfc822',
+    ),
+    fc.constantFrom('base64', 'quoted-printable', '7bit'),
+    fc.constantFrom('', 'Content-Disposition: attachment; filename="x"\r\n'),
+    fc.uint8Array({ maxLength: 300 }),
+  )
+  .map(([type, encoding, disposition, content]) => {
+    const body =
+      encoding === 'base64'
+        ? (
+            Buffer.from(content)
+              .toString('base64')
+              .match(/.{1,76}/g) ?? []
+          ).join('\r\n')
+        : encoding === 'quoted-printable'
+          ? Buffer.from(content)
+              .toString('latin1')
+              .replace(
+                /[^\x20-\x3c\x3e-\x7e]/g,
+                (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+              )
+              .replace(/.{70}/g, '$&=\r\n')
+          : `Subject: inner\r\n\r\n${Buffer.from(content).toString('latin1')}`;
+    return `Content-Type: ${type}\r\nContent-Transfer-Encoding: ${encoding}\r\n${disposition}\r\n${body}`;
+  });
+
+/** Plain text whose lines end every way mail does: CRLF, LF, runs of CR before LF, a lone CR; some lines start with dashes. */
+const textLinesPart = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('--', '--P', '-', '--x--', '')),
+      fc.constantFrom('\r\n', '\n', '\r\r\n', '\r', '\r\n\r\n'),
+    ),
+    { maxLength: 12 },
+  )
+  .map(
+    (lines) =>
+      `Content-Type: text/plain; charset=utf-8\r\n\r\n${lines.map(([text, eol]) => text + eol).join('')}`,
+  );
+
+/** Quoted-printable as found in the wild: escapes in any case, broken escapes, '=' at line ends, CR runs. */
+const rawQpPart = fc
+  .array(
+    fc.tuple(
+      fc.array(
+        fc.constantFrom('=', '=3D', '=3d', '=G1', '=4', 'A', 'f', '3', ' ', '\r', 'x', '--'),
+        {
+          maxLength: 20,
+        },
+      ),
+      fc.constantFrom('\r\n', '\n', '\r\r\n', '=\r\n', '\r'),
+    ),
+    { maxLength: 10 },
+  )
+  .map(
+    (lines) =>
+      `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${lines.map(([parts, eol]) => parts.join('') + eol).join('')}`,
+  );
+
+const decoderMessage = fc
+  .array(fc.oneof(base64Part, typedPart, encodedPart, textLinesPart, rawQpPart), {
+    minLength: 1,
+    maxLength: 4,
+  })
+  .map((parts) =>
+    bytes(
+      `From: a@b.example\r\nContent-Type: multipart/mixed; boundary="P"\r\n\r\n${parts.map((p) => `--P\r\n${p}\r\n`).join('')}--P--\r\n`,
+    ),
+  );
+
+describe('parsing with the fast decoders', () => {
+  it('is in use with the installed postal-mime', () => {
+    expect(setFastDecoding(true)).toBe(true);
+  });
+
+  it('builds the same model as postal-mime’s own decoders', async () => {
+    const parseBoth = async (raw: Uint8Array) => {
+      try {
+        setFastDecoding(false);
+        const stock = await parseEmail({ raw }, TIGHT.limits);
+        setFastDecoding(true);
+        const fast = await parseEmail({ raw }, TIGHT.limits);
+        expect(fast).toEqual(stock);
+      } finally {
+        setFastDecoding(true);
+      }
+    };
+    await parseBoth(bytes(SEED_MESSAGE));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(decoderMessage, encodedMessage, anyMessage), parseBoth),
+      {
+        numRuns: 300,
+      },
+    );
+  });
+
+  it('keeps every attachment but not its bytes when asked, and nothing else changes', async () => {
+    const parseBoth = async (raw: Uint8Array) => {
+      const whole = await parseEmail({ raw }, TIGHT.limits);
+      const lean = await parseEmail({ raw }, TIGHT.limits, { attachmentBytes: false });
+      const withoutBytes = (email: typeof whole) => ({
+        ...email,
+        attachments: email.attachments.map(({ content: _content, ...rest }) => rest),
+      });
+      expect(withoutBytes(lean)).toEqual(withoutBytes(whole));
+      lean.attachments.forEach((attachment, i) => {
+        const readable = /^(?:text|message)\//.test(attachment.mimeType);
+        expect(attachment.content).toEqual(
+          readable ? whole.attachments[i]?.content : new Uint8Array(0),
+        );
+      });
+    };
+    await parseBoth(bytes(SEED_MESSAGE));
+    await fc.assert(fc.asyncProperty(fc.oneof(decoderMessage, encodedMessage), parseBoth), {
+      numRuns: 200,
+    });
+  });
+
+  it('skips the bytes only when a scan reads none: quick results are those of a full parse', async () => {
+    const quick: EngineOptions = { ...TIGHT, analyzers: QUICK_ANALYZERS };
+    const check = async (raw: Uint8Array) => {
+      const lean = await analyzeEmail({ raw }, quick);
+      const whole = await analyzeEmail(await parseEmail({ raw }, quick.limits), quick);
+      expect({ ...lean, engine_ms: 0 }).toEqual({ ...whole, engine_ms: 0 });
+    };
+    await check(bytes(SEED_MESSAGE));
+    await fc.assert(fc.asyncProperty(decoderMessage, check), { numRuns: 100 });
   });
 });

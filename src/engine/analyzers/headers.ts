@@ -7,10 +7,10 @@
 import { Buffer } from 'node:buffer';
 import { getDomain } from 'tldts';
 import type { AuthResult, Authentication, Finding } from '../../contracts/analysis-result.ts';
-import type { AnalyzerFn } from '../analyzer.ts';
+import type { AnalyzerFn, AnalyzerOutput } from '../analyzer.ts';
 import { findBrandMentions, isBrandDomain } from '../brands.ts';
 import { defineFindings, listEvidence } from '../findings.ts';
-import type { ParsedEmail, ParsedHeader, TxtResolver } from '../types.ts';
+import type { EngineOptions, ParsedEmail, ParsedHeader, TxtResolver } from '../types.ts';
 import { FREEMAIL_DOMAINS, hostMatches } from '../url/domain-lists.ts';
 
 const finding = defineFindings('headers', {
@@ -366,16 +366,32 @@ function dkimEvidence(claims: AuthClaims, check: DkimCheck | null): string | nul
   return claims.dkim === 'fail' ? 'dkim=fail (reported by the receiving server)' : null;
 }
 
-export const analyzeHeaders: AnalyzerFn = async (email, { options, ports }) => {
+/**
+ * Synchronous unless a DKIM signature is to be verified: a quick scan has no resolver, and an
+ * async analyzer costs the engine an await per email.
+ */
+export const analyzeHeaders: AnalyzerFn = (email, { options, ports }) => {
   const fromDomain = domainOf(email.from?.address);
   const spoofs = displayNameFindings(email, fromDomain);
   // Built from API fields there is no real header: only the sender's name can be judged.
   if (email.origin === 'fields') return { findings: spoofs };
-
-  const claims = claimedAuthentication(email, options.trustedReceivers);
   const hasSignature = email.headers.some((h) => h.key === 'dkim-signature');
-  const dkim =
-    ports.resolveTxt && hasSignature ? await verifyDkim(email.raw, ports.resolveTxt) : null;
+  if (ports.resolveTxt && hasSignature) {
+    return verifyDkim(email.raw, ports.resolveTxt).then((dkim) =>
+      headerOutput(email, options, fromDomain, spoofs, dkim),
+    );
+  }
+  return headerOutput(email, options, fromDomain, spoofs, null);
+};
+
+function headerOutput(
+  email: ParsedEmail,
+  options: EngineOptions,
+  fromDomain: string | null,
+  spoofs: readonly Finding[],
+  dkim: DkimCheck | null,
+): AnalyzerOutput {
+  const claims = claimedAuthentication(email, options.trustedReceivers);
   const findings = authFindings(claims, dkimEvidence(claims, dkim));
   if (dkim !== null) claims.dkim = dkim.result;
   const hops = headerValues(email, 'received').map(parseHop);
@@ -388,4 +404,4 @@ export const analyzeHeaders: AnalyzerFn = async (email, { options, ports }) => {
   );
   const authentication: Partial<Authentication> = claims;
   return { findings, authentication };
-};
+}
