@@ -18,6 +18,13 @@ import {
   THREAT_PHRASES,
   URGENCY_PHRASES,
 } from '../text/phrases.ts';
+import { findCryptoAddress } from '../text/crypto-address.ts';
+import {
+  ADVANCE_FEE_PHRASES,
+  CALLBACK_PHRASES,
+  CRYPTO_PHRASES,
+  ROMANCE_PHRASES,
+} from '../text/scam-phrases.ts';
 import { findObfuscation, revealText, type Obfuscation } from '../text/obfuscation.ts';
 import { htmlOf, type HtmlDocument } from '../text/read-html.ts';
 import type { ParsedEmail } from '../types.ts';
@@ -49,6 +56,34 @@ const finding = defineFindings('content', {
     score: 12,
     explanation:
       'The message dangles a prize, giveaway or unclaimed money, the bait of advance-fee and giveaway fraud.',
+  },
+  advance_fee: {
+    severity: 'low',
+    score: 12,
+    explanation:
+      'The message tells the story of an advance-fee letter: an inheritance, a dying benefactor, funds to be moved.',
+  },
+  romance_lure: {
+    severity: 'low',
+    score: 12,
+    explanation: 'The message is dating or romance bait from a stranger.',
+  },
+  crypto_scam: {
+    severity: 'low',
+    score: 12,
+    explanation:
+      'The message pushes a crypto-currency scheme: a presale, a wallet to verify, funds to withdraw.',
+  },
+  crypto_address: {
+    severity: 'low',
+    score: 12,
+    explanation: 'The message gives a crypto-currency address to send money to.',
+  },
+  callback_lure: {
+    severity: 'low',
+    score: 12,
+    explanation:
+      'The message reports a charge or order and asks the reader to phone about it, as fake-invoice scams do.',
   },
   brand_impersonation: {
     severity: 'medium',
@@ -109,6 +144,10 @@ const REQUEST_TABLES = {
   threat_language: THREAT_PHRASES,
   urgency: URGENCY_PHRASES,
   reward_lure: LURE_PHRASES,
+  advance_fee: ADVANCE_FEE_PHRASES,
+  romance_lure: ROMANCE_PHRASES,
+  crypto_scam: CRYPTO_PHRASES,
+  callback_lure: CALLBACK_PHRASES,
 } as const;
 type Request = keyof typeof REQUEST_TABLES;
 const REQUESTS = compilePhraseSets(REQUEST_TABLES);
@@ -231,8 +270,10 @@ export function contentFindingsOf(email: ParsedEmail): readonly Finding[] {
     // Phrases are matched on what the reader sees, so disguising a word does not hide it.
     const text = disguised === null ? written : revealText(written);
     const requests = requestFindings(text);
+    const address = findCryptoAddress(text);
     return [
       ...requests.values(),
+      ...(address === null ? [] : [finding('crypto_address', address)]),
       ...impersonationFinding(email, text, requests),
       ...(disguised === null ? [] : [disguised]),
       ...(doc === null ? [] : htmlFindings(doc)),

@@ -1,0 +1,56 @@
+/**
+ * Phrase tables for scams that ask for no password and carry no link: advance-fee letters,
+ * romance and dating bait, crypto schemes, and fake invoices that ask the reader to phone.
+ * Written like `phrases.ts` (regular-expression fragments in lower case, no capturing groups,
+ * matched on word boundaries in the content analyzer's one pass over the text). Each entry
+ * anchors on words that ordinary mail, mailing lists and newsletters seldom put together: a
+ * newsletter may mention "a million dollars" or "a lonely planet", not "my late husband".
+ */
+
+export const ADVANCE_FEE_PHRASES: readonly string[] = [
+  '(?:on|from) (?:my|a) (?:dying|sick) bed',
+  'my late (?:husband|father|wife|mother|client|uncle|brother|dad)',
+  '(?:deceased|late) (?:client|customer|depositor)',
+  'humanitarian (?:grant|fund|donation)s?',
+  '(?:inheritance|compensation|consignment|abandoned|dormant) (?:funds?|box|sum|account|payment)s?',
+  'transfer (?:of )?(?:the|this|these) (?:funds?|sum|money|inheritance)',
+  '(?:foreign|trustworthy|reliable) (?:business )?partner',
+  '(?:beneficiary|beneficiaries) (?:of|to) (?:the|this|my)',
+  'diplomatic (?:agent|courier)',
+  'atm (?:master ?)?card (?:worth|valued|containing)',
+  // Portuguese
+  '(?:meu|minha) (?:falecid[oa]|fallecid[oa]) (?:pai|marido|esposo|esposa|mãe)',
+  'que herdei',
+  'milh(?:ões|ão) de dólares',
+];
+
+export const ROMANCE_PHRASES: readonly string[] = [
+  'looking for (?:a |my )?(?:lover|boyfriend|husband|sex partner|soulmate|serious relationship)',
+  '(?:lonely|solitary|single) (?:\\w+ )?(?:woman|women|girls?|lady|ladies|female|wife|wives)',
+  '(?:sex|adult) dating',
+  'casual (?:sex|encounters?|hookups?)',
+  "(?:i(?:'ll|’ll| will) (?:send|show) (?:you )?my|see my) (?:private |hot |naughty )?(?:photos?|pics?|pictures?|videos?)",
+  '(?:wants?|waiting) to (?:meet|chat with|date|fuck|hook up with) you',
+  'how old (?:are|r) (?:you|u)',
+];
+
+export const CRYPTO_PHRASES: readonly string[] = [
+  'send (?:the )?(?:sol|eth|btc|usdt|bnb|trx|ether)',
+  '(?:token|coin|crypto) presale',
+  'presale',
+  '(?:seed|recovery|secret) phrase',
+  '(?:verify|validate|connect|sync|unlock) your (?:crypto |bitcoin |trust )?wallet',
+  'wallet (?:is )?(?:not verified|unverified|suspended|locked)',
+  'withdraw your (?:\\$|€|£|funds?|profits?|earnings|balance|bitcoin|btc|crypto)',
+  '(?:btc|bitcoin|crypto|usdt) (?:balance|profit|earnings) of',
+];
+
+/**
+ * Fake invoices and renewals that want a phone call: "if you did not authorise this, call us".
+ * Only toll-free and "support" numbers in that shape count; a shop's phone number alone does not.
+ */
+export const CALLBACK_PHRASES: readonly string[] = [
+  '(?:call|contact|reach|dial) (?:us|our (?:\\w+ )?(?:team|desk|department|helpline|line|support)) (?:at|on)(?: our)?(?: toll[- ]free)?(?: number)?[: ]+(?:\\+?1[ -.]?)?\\(?8[0-9]{2}\\)?[ -.]?[0-9]{3}',
+  "(?:did not|didn[’']t) (?:authori[sz]e|make|place|recogni[sz]e) (?:this|these) (?:transaction|purchase|order|payment|charge)s?",
+  '(?:cancel|dispute) (?:this|the) (?:order|transaction|charge|renewal|subscription)(?:,)? (?:please )?(?:call|contact)',
+];
