@@ -233,13 +233,29 @@ function domainOf(address: string | null | undefined): string | null {
   return at === -1 ? null : getDomain(address.slice(at + 1).toLowerCase());
 }
 
+/**
+ * The Reply-To mailboxes that take replies away from the sender: at another domain, or, when
+ * From is a free mailbox, at another free mailbox (anyone can open both, so the same domain says
+ * nothing about the same person; advance-fee letters send from one and read replies at another).
+ */
+export function divertedReplyTo(email: ParsedEmail): ParsedEmail['replyTo'] {
+  const fromAddress = email.from?.address.toLowerCase() ?? '';
+  const fromDomain = domainOf(fromAddress);
+  const fromIsFree = fromDomain !== null && FREEMAIL_DOMAINS.has(fromDomain);
+  return email.replyTo.filter((mailbox) => {
+    const replyDomain = domainOf(mailbox.address);
+    if (replyDomain !== fromDomain) return true;
+    return fromIsFree && mailbox.address.toLowerCase() !== fromAddress;
+  });
+}
+
 function alignmentFindings(
   email: ParsedEmail,
   fromDomain: string,
   brandDomains: readonly string[],
 ): Finding[] {
   const findings: Finding[] = [];
-  const foreignReplyTo = email.replyTo.filter((m) => domainOf(m.address) !== fromDomain);
+  const foreignReplyTo = divertedReplyTo(email);
   if (foreignReplyTo.length > 0) {
     const replyDomain = domainOf(foreignReplyTo[0]?.address);
     // Replies diverted to a free mailbox, or away from a brand, are what fraud needs.

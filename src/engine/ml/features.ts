@@ -21,6 +21,7 @@
  * ordinary words is how filters are fooled) and the URLs the reader is sent to, inspected once.
  */
 import { contentFindingsOf } from '../analyzers/content.ts';
+import { divertedReplyTo } from '../analyzers/headers.ts';
 import { inspectedUrlOf, linkAnalysisOf } from '../analyzers/links.ts';
 import { DEFAULT_BRAND_DOMAINS } from '../brands.ts';
 import { memoize, memoKey } from '../memo.ts';
@@ -342,10 +343,9 @@ function isCollectorTrace(token: string): boolean {
  * every recipient, so list mail reads as self-addressed too).
  */
 function headerFlags(email: ParsedEmail): string[] {
-  const fromDomain = domainOf(email.from?.address.toLowerCase() ?? '');
   const flags: string[] = [];
   if (email.from === null) flags.push('h:no-from');
-  if (email.replyTo.some((mailbox) => domainOf(mailbox.address.toLowerCase()) !== fromDomain)) {
+  if (divertedReplyTo(email).length > 0) {
     flags.push('h:reply-to-differs');
   }
   if (/@|\.\w{2,}\b/.test(email.from?.name ?? '')) flags.push('h:display-name-has-address');

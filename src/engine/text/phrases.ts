@@ -17,18 +17,21 @@ export const CREDENTIAL_PHRASES: readonly string[] = [
   'password (?:has )?expired',
   'mailbox (?:is )?(?:full|over ?quota)',
   '(?:e-?mail|mailbox|storage) quota',
+  'update your (?:\\w+ )?(?:billing|account) (?:information|records|details)',
   // German
   'bestätigen sie ihre? (?:konto|identität|daten|zugangsdaten|e-mail-adresse)',
   'verifizieren sie ihre? (?:konto|identität|daten)',
   'aktualisieren sie ihre? (?:daten|kontodaten|konto)',
   'ihr passwort läuft',
   'geben sie ihr (?:passwort|kennwort)',
+  'überprüfen sie (?:jetzt )?ihre? (?:daten|konto|angaben|identität)',
   // Portuguese
   'confirme (?:os )?seus dados',
   'atualize (?:os )?seus dados',
   'atualize seu cadastro',
   'recadastramento',
   'verifique sua conta',
+  'desbloqu(?:eie|ear) (?:o )?(?:seu|sua) (?:internet banking|conta|acesso|cartão)',
   'confirme sua identidade',
   '(?:informe|digite|insira) sua senha',
 ];
@@ -56,7 +59,10 @@ export const PAYMENT_PHRASES: readonly string[] = [
 
 export const THREAT_PHRASES: readonly string[] = [
   '(?:account|access|mailbox|card|service|profile)(?: \\w+)? (?:will be|has been|is being|was|is) (?:temporarily )?(?:suspended|closed|locked|disabled|terminated|deactivated|restricted|limited|blocked|deleted|on hold)',
-  '(?:unusual|suspicious|unauthori[sz]ed) (?:activity|sign-?in|log-?in|access|transaction)s?',
+  '(?:unusual|suspicious|unauthori[sz]ed) (?:activity|sign-?in|log-?in|access|transaction|payment|charge|purchase)s?',
+  'failure to (?:update|verify|confirm|comply)',
+  '(?:suspension|termination|closure|cancellation) of (?:your|the) (?:account|service|mailbox)',
+  '(?:account|mailbox) from (?:possible |permanent )?(?:termination|suspension|closure)',
   '(?:permanently )?(?:lose|loss of) (?:access|your account|your data)',
   'legal action',
   // German
@@ -87,8 +93,8 @@ export const URGENCY_PHRASES: readonly string[] = [
   // Portuguese
   'urgente',
   'imediatamente',
-  'em até (?:24|48|72) horas',
-  'último aviso',
+  'em (?:até )?(?:24|48|72) horas',
+  '[úu]ltimo aviso',
   'prazo final',
 ];
 
