@@ -72,6 +72,12 @@ const finding = defineFindings('headers', {
     score: 10,
     explanation: 'There is no Message-ID, which every ordinary mail program adds.',
   },
+  jumbled_sender: {
+    severity: 'low',
+    score: 8,
+    explanation:
+      'The sender’s mailbox name is a jumble of capital and small letters, as bulk spam generates for every message.',
+  },
   odd_message_id: {
     severity: 'info',
     score: 4,
@@ -310,6 +316,31 @@ function displayNameFindings(email: ParsedEmail, fromDomain: string | null): Fin
   return [];
 }
 
+/** A mailbox name of letters only, long enough to judge. */
+const LETTERS_ONLY = /^[A-Za-z]{6,}$/;
+/**
+ * A capital after a small letter that starts no word: not followed by a small letter (as in
+ * "JohnSmith") nor ending the name in a run of capitals (as in "FOXSportsFLASH").
+ */
+const CAPITAL_INSIDE_WORD = /[a-z][A-Z](?![a-z]|[A-Z]+$)/;
+const CAPITAL_AFTER_SMALL = /[a-z][A-Z]/g;
+/** Three word starts inside one name ("pYeBwWga") is a jumble rather than joined words. */
+const MAX_JOINED_WORDS = 2;
+
+/**
+ * Whether the From mailbox name is randomly mixed case ("pYeBwWga", "PREWMosE"), which people and
+ * mailing systems do not choose but spam tools generate per message.
+ */
+export function hasJumbledSender(email: ParsedEmail): boolean {
+  const address = email.from?.address ?? '';
+  const local = address.slice(0, address.lastIndexOf('@'));
+  if (!LETTERS_ONLY.test(local)) return false;
+  return (
+    CAPITAL_INSIDE_WORD.test(local) ||
+    (local.match(CAPITAL_AFTER_SMALL)?.length ?? 0) > MAX_JOINED_WORDS
+  );
+}
+
 interface Hop {
   time: number | null;
   ips: string[];
@@ -384,7 +415,12 @@ function dkimEvidence(claims: AuthClaims, check: DkimCheck | null): string | nul
 
 export const analyzeHeaders: AnalyzerFn = async (email, { options, ports }) => {
   const fromDomain = domainOf(email.from?.address);
-  const spoofs = displayNameFindings(email, fromDomain);
+  const spoofs = [
+    ...displayNameFindings(email, fromDomain),
+    ...(hasJumbledSender(email)
+      ? [finding('jumbled_sender', `<${email.from?.address ?? ''}>`)]
+      : []),
+  ];
   // Built from API fields there is no real header: only the sender's name can be judged.
   if (email.origin === 'fields') return { findings: spoofs };
 

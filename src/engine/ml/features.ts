@@ -21,7 +21,7 @@
  * ordinary words is how filters are fooled) and the URLs the reader is sent to, inspected once.
  */
 import { contentFindingsOf } from '../analyzers/content.ts';
-import { divertedReplyTo } from '../analyzers/headers.ts';
+import { divertedReplyTo, hasJumbledSender } from '../analyzers/headers.ts';
 import { inspectedUrlOf, linkAnalysisOf } from '../analyzers/links.ts';
 import { DEFAULT_BRAND_DOMAINS } from '../brands.ts';
 import { memoize, memoKey } from '../memo.ts';
@@ -349,6 +349,7 @@ function headerFlags(email: ParsedEmail): string[] {
     flags.push('h:reply-to-differs');
   }
   if (/@|\.\w{2,}\b/.test(email.from?.name ?? '')) flags.push('h:display-name-has-address');
+  if (hasJumbledSender(email)) flags.push('h:jumbled-sender');
   return flags;
 }
 
