@@ -32,7 +32,7 @@ import { getDomain } from 'tldts';
 import { STOP_WORDS } from './stop-words.ts';
 
 /** Bump when extraction changes: a model trained on other features must not be loaded. */
-export const FEATURE_VERSION = 3;
+export const FEATURE_VERSION = 4;
 
 export interface Feature {
   name: string;
