@@ -75,6 +75,8 @@ const WORD = /\p{L}[\p{L}\p{M}'’]*/gu;
 /** A Mailman footer starts with a rule of underscores followed by the list's address or URL. */
 const LIST_FOOTER = /^_{20,}\s*$[\s\S]{0,400}?(?:mailing list|listinfo|lists\.)/im;
 const WEB_URL = /^https?:/i;
+/** A page for leaving a mailing list: `/unsubscribe/daily.html`, `/optout`, `/abmelden`. */
+const UNSUBSCRIBE_PATH = /unsub|opt-?out|abmeld|abbestell|descadastr/i;
 /** HTML elements whose URL the reader is sent to (a style sheet or an image is only fetched). */
 const FOLLOWED_ELEMENTS: ReadonlySet<string> = new Set([
   'a',
@@ -359,15 +361,24 @@ function headerFlags(email: ParsedEmail): string[] {
  * phishing has to send the reader somewhere the attacker controls. Not a feature (the corpus's
  * ham, list mail linking to project sites, would teach the model the wrong thing about it),
  * only part of what corroborates the words (see `isCorroborated`).
+ *
+ * Not when the message links to an unsubscribe page on the sender's own domain: a sender that
+ * runs its own list there controls that domain, so its links elsewhere are its partners' (a
+ * newsletter's advertisers), not a forger's landing page. (On the train split this changed no
+ * verdict; bulk spam from throwaway domains links to those domains themselves.)
  */
 function linksLeaveSender(email: ParsedEmail, urls: readonly string[]): boolean {
   const sender = getDomain(domainOf(email.from?.address.toLowerCase() ?? ''));
-  return urls.some((url) => {
+  let leaves = false;
+  for (const url of urls) {
     const inspected = inspectedUrlOf(email, url);
-    if (inspected === null || inspected.host === '') return false;
+    if (inspected === null || inspected.host === '') continue;
     const linked = inspected.ipForm !== null ? inspected.host : inspected.registrableDomain;
-    return linked !== null && linked !== sender;
-  });
+    if (linked === null) continue;
+    if (linked !== sender) leaves = true;
+    else if (UNSUBSCRIBE_PATH.test(inspected.pathname)) return false;
+  }
+  return leaves;
 }
 
 /**
