@@ -181,18 +181,12 @@ export const BRANDS: readonly Brand[] = [
   { name: 'Washington Mutual', mentions: ['Washington Mutual', /\bWaMu\b/], domains: ['wamu.com'] },
   { name: 'Bank of the West', mentions: ['Bank of the West'], domains: ['bankofthewest.com'] },
   { name: 'IRS', mentions: [/\bIRS\b/, 'Internal Revenue Service'], domains: ['irs.gov'] },
-  { name: 'HMRC', mentions: [/\bHMRC\b/], domains: ['hmrc.gov.uk', 'gov.uk'] },
+  { name: 'HMRC', mentions: [/\bHMRC\b/], domains: ['hmrc.gov.uk'] },
   { name: 'Trust Wallet', mentions: ['Trust Wallet'], domains: ['trustwallet.com'] },
   { name: 'MetaMask', mentions: ['MetaMask'], domains: ['metamask.io'] },
   { name: 'Ledger', mentions: [/\bLedger (?:Live|Nano|Wallet)\b/i], domains: ['ledger.com'] },
   { name: 'Electrum', mentions: ['Electrum Wallet', /\bElectrum\b/], domains: ['electrum.org'] },
-  { name: 'Crypto.com', mentions: ['Crypto.com'], domains: ['crypto.com'] },
   { name: 'RingCentral', mentions: ['RingCentral'], domains: ['ringcentral.com'] },
-  {
-    name: 'Norton',
-    mentions: [/\bNorton (?:Antivirus|360|LifeLock|Security)\b/i, 'LifeLock'],
-    domains: ['norton.com', 'nortonlifelock.com', 'lifelock.com'],
-  },
   { name: 'McAfee', mentions: ['McAfee'], domains: ['mcafee.com'] },
   { name: 'Geek Squad', mentions: ['Geek Squad'], domains: ['geeksquad.com', 'bestbuy.com'] },
   { name: 'Walmart', mentions: ['Walmart'], domains: ['walmart.com'] },
@@ -208,7 +202,6 @@ export const BRANDS: readonly Brand[] = [
   { name: 'Western Union', mentions: ['Western Union'], domains: ['westernunion.com'] },
   { name: 'MoneyGram', mentions: ['MoneyGram'], domains: ['moneygram.com'] },
   { name: 'Royal Mail', mentions: ['Royal Mail'], domains: ['royalmail.com'] },
-  { name: 'Booking.com', mentions: ['Booking.com'], domains: ['booking.com'] },
   { name: 'Airbnb', mentions: ['Airbnb'], domains: ['airbnb.com'] },
   { name: 'WeTransfer', mentions: ['WeTransfer'], domains: ['wetransfer.com'] },
   {
@@ -217,7 +210,6 @@ export const BRANDS: readonly Brand[] = [
     domains: ['intuit.com', 'quickbooks.com', 'turbotax.com'],
   },
   { name: 'Venmo', mentions: ['Venmo'], domains: ['venmo.com'] },
-  { name: 'Cash App', mentions: ['Cash App'], domains: ['cash.app', 'squareup.com'] },
   { name: 'Zelle', mentions: ['Zelle'], domains: ['zellepay.com'] },
 ];
 
