@@ -39,7 +39,7 @@ export const ROMANCE_PHRASES: readonly string[] = [
 export const CRYPTO_PHRASES: readonly string[] = [
   'send (?:the )?(?:sol|eth|btc|usdt|bnb|trx|ether)',
   '(?:token|coin|crypto) presale',
-  'presale',
+  'presale progress',
   '(?:seed|recovery|secret) phrase',
   '(?:verify|validate|connect|sync|unlock) your (?:crypto |bitcoin |trust )?wallet',
   'wallet (?:is )?(?:not verified|unverified|suspended|locked)',
