@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasJumbledSender } from '../../src/engine/analyzers/headers.ts';
+import { hasJumbledSender, hasMalformedSender } from '../../src/engine/analyzers/headers.ts';
 import { DEFAULT_ENGINE_OPTIONS, parseEmail } from '../../src/engine/index.ts';
 import { findCryptoAddress } from '../../src/engine/text/crypto-address.ts';
 
@@ -58,6 +58,32 @@ describe('jumbled sender mailboxes', () => {
     ];
     for (const address of honest) {
       expect(hasJumbledSender(await fromAddress(address)), address).toBe(false);
+    }
+  });
+});
+
+describe('malformed sender addresses', () => {
+  it('flags From addresses no one could answer', async () => {
+    const broken = [
+      'support@temurewards,com',
+      "qvc6rd3j5sr3@'zgwrpeymvh.com",
+      'no-reply@387467govbrcpf',
+      'noreply@\u{1D5F8}\u{1D5EE}.de',
+    ];
+    for (const address of broken) {
+      expect(hasMalformedSender(await fromAddress(address)), address).toBe(true);
+    }
+  });
+
+  it("leaves alone ordinary, international and apostrophe'd addresses", async () => {
+    const honest = [
+      'newsletter@example.org',
+      "O'Reilly.&.Associates@dogma.example.org",
+      'info@müller.example.de',
+      'a.b-c+tag@mail.sub.example.co.uk',
+    ];
+    for (const address of honest) {
+      expect(hasMalformedSender(await fromAddress(address)), address).toBe(false);
     }
   });
 });

@@ -78,6 +78,12 @@ const finding = defineFindings('headers', {
     explanation:
       'The sender’s mailbox name is a jumble of capital and small letters, as bulk spam generates for every message.',
   },
+  malformed_sender: {
+    severity: 'low',
+    score: 10,
+    explanation:
+      'The From address is not a mailbox anyone could answer: no domain, a domain with commas, quotes or fancy letters, or two @ signs.',
+  },
   odd_message_id: {
     severity: 'info',
     score: 4,
@@ -341,6 +347,30 @@ export function hasJumbledSender(email: ParsedEmail): boolean {
   );
 }
 
+/** A mailbox name: no @, no space, no angle bracket or double quote ("O'Reilly" is fine). */
+const MAILBOX_LOCAL = /^[^\s@<>"]+$/u;
+/** Host names of letters, digits and inner hyphens, dotted, ending in a name of 2+ letters. */
+const MAILBOX_DOMAIN = /^(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,}$/u;
+/** Mathematical bold and italic letters, which look like a domain's letters but are none. */
+const STYLED_LETTERS = /[\u{1D400}-\u{1D7FF}]/u;
+
+/**
+ * Whether the From address could not be a real mailbox: phishing kits fill it with whatever
+ * renders well ("support@temurewards,com", "noreply@𝗯𝗮𝗻𝗸.𝗱𝗲", "you@example.org@other.store").
+ */
+export function hasMalformedSender(email: ParsedEmail): boolean {
+  if (email.from === null) return false;
+  const { address } = email.from;
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return true;
+  const domain = address.slice(at + 1);
+  return (
+    !MAILBOX_LOCAL.test(address.slice(0, at)) ||
+    !MAILBOX_DOMAIN.test(domain) ||
+    STYLED_LETTERS.test(domain)
+  );
+}
+
 interface Hop {
   time: number | null;
   ips: string[];
@@ -417,6 +447,9 @@ export const analyzeHeaders: AnalyzerFn = async (email, { options, ports }) => {
   const fromDomain = domainOf(email.from?.address);
   const spoofs = [
     ...displayNameFindings(email, fromDomain),
+    ...(hasMalformedSender(email)
+      ? [finding('malformed_sender', JSON.stringify(email.from?.address ?? ''))]
+      : []),
     ...(hasJumbledSender(email)
       ? [finding('jumbled_sender', `<${email.from?.address ?? ''}>`)]
       : []),
