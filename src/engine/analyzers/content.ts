@@ -15,6 +15,7 @@ import {
   CREDENTIAL_PHRASES,
   LURE_PHRASES,
   PAYMENT_PHRASES,
+  type PhraseMatch,
   THREAT_PHRASES,
   URGENCY_PHRASES,
 } from '../text/phrases.ts';
@@ -144,14 +145,18 @@ const REQUEST_TABLES = {
   threat_language: THREAT_PHRASES,
   urgency: URGENCY_PHRASES,
   reward_lure: LURE_PHRASES,
+} as const;
+/** Scams that ask for nothing a phish asks for: searched apart, which costs less than one search. */
+const SCAM_TABLES = {
   advance_fee: ADVANCE_FEE_PHRASES,
   romance_lure: ROMANCE_PHRASES,
   crypto_scam: CRYPTO_PHRASES,
   callback_lure: CALLBACK_PHRASES,
 } as const;
-type Request = keyof typeof REQUEST_TABLES;
+type Request = keyof typeof REQUEST_TABLES | keyof typeof SCAM_TABLES;
 const REQUESTS = compilePhraseSets(REQUEST_TABLES);
-const REQUEST_ORDER = Object.keys(REQUEST_TABLES) as Request[];
+const SCAMS = compilePhraseSets(SCAM_TABLES);
+const REQUEST_ORDER = [...Object.keys(REQUEST_TABLES), ...Object.keys(SCAM_TABLES)] as Request[];
 
 const SMUGGLING_BLOB = /\bnew\s+Blob\s*\(|\bcreateObjectURL\b|\bmsSaveOrOpenBlob\b|\bmsSaveBlob\b/;
 const SMUGGLING_DELIVERY =
@@ -166,7 +171,7 @@ function readableText(email: ParsedEmail, doc: HtmlDocument | null): string {
 function requestFindings(text: string): Map<Request, Finding> {
   const found = new Map<Request, Finding>();
   // In table order, whatever order the phrases were found in, so findings come out the same.
-  const matches = REQUESTS.exec(text);
+  const matches = new Map<Request, PhraseMatch>([...REQUESTS.exec(text), ...SCAMS.exec(text)]);
   for (const key of REQUEST_ORDER) {
     const match = matches.get(key);
     if (match) found.set(key, finding(key, `"${match.text}"`));
