@@ -120,6 +120,8 @@ export const LURE_PHRASES: readonly string[] = [
 
 const NOT_AFTER_WORD_CHAR = '(?<![\\p{L}\\p{N}])';
 const NOT_BEFORE_WORD_CHAR = '(?![\\p{L}\\p{N}])';
+/** A cheap first cut of `NOT_AFTER_WORD_CHAR`: what it rejects, that rejects too. */
+const NOT_AFTER_ASCII_WORD_CHAR = '(?<![a-z0-9])';
 
 /** Word boundaries that know letters beyond ASCII ("você", "läuft"). */
 export function compilePhrases(phrases: readonly string[]): RegExp {
@@ -184,7 +186,12 @@ export interface PhraseSetMatcher<K extends string> {
  *   lower-casing. That finds the same matches as the case-insensitive search when lower-casing
  *   keeps every character in place and maps each to its case fold, which fails only for text
  *   with a character whose lower case is longer ("İ") or is not its fold
- *   (`FOLDS_UNLIKE_LOWER_CASE`): such text is searched as written, with the `i` flag.
+ *   (`FOLDS_UNLIKE_LOWER_CASE`): such text is searched as written, with the `i` flag;
+ * - the searches open with a look-behind for an ASCII letter or digit, which lets V8 pass over
+ *   the inside of words at the cost of one character test (half the time of the search without
+ *   it; a look-behind for any Unicode letter costs more than it saves). It rejects only places
+ *   the word-start check rejects too, so no match is lost, and each hit is still checked for
+ *   a word start of any alphabet.
  * The phrases must not capture (they use `(?:…)`) and are written in lower case.
  */
 export function compilePhraseSets<K extends string>(
@@ -195,9 +202,12 @@ export function compilePhraseSets<K extends string>(
   const searches = [false, true].map((foldCase) => {
     const flags = foldCase ? 'iu' : 'u';
     return {
-      body: new RegExp(`(?:${alternatives})${NOT_BEFORE_WORD_CHAR}`, `g${flags}`),
+      body: new RegExp(
+        `${NOT_AFTER_ASCII_WORD_CHAR}(?:${alternatives})${NOT_BEFORE_WORD_CHAR}`,
+        `g${flags}`,
+      ),
       any: new RegExp(
-        `(?:${keys.map((key) => tables[key].join('|')).join('|')})${NOT_BEFORE_WORD_CHAR}`,
+        `${NOT_AFTER_ASCII_WORD_CHAR}(?:${keys.map((key) => tables[key].join('|')).join('|')})${NOT_BEFORE_WORD_CHAR}`,
         `g${flags}`,
       ),
       anchored: keys.map(
