@@ -32,12 +32,12 @@ export const ADVANCE_FEE_PHRASES: readonly string[] = [
 
 export const ROMANCE_PHRASES: readonly string[] = [
   'looking for (?:a |my )?(?:lover|boyfriend|husband|sex partner|soulmate|serious relationship)',
-  'lonely (?:\\w+ )?(?:woman|women|girls?|lady|ladies|female|wife|wives)',
+  '(?:lonely|horny|cheating) (?:\\w+ )?(?:woman|women|girls?|lady|ladies|female|wife|wives|housewi(?:fe|ves)|milfs?|singles)',
   'solitary (?:\\w+ )?(?:woman|women|girls?|lady|ladies|female)',
   '(?:sex|adult) dating',
   'casual (?:sex|encounters?|hookups?)',
   'wants? to (?:meet|chat with|date|hook up with) you',
-  'waiting to (?:meet|chat with|date) you',
+  'waiting to (?:meet|chat with|date|speak with|talk to) you',
   'how old (?:are|r) (?:you|u)',
 ];
 
