@@ -123,7 +123,11 @@ export const BRANDS: readonly Brand[] = [
   },
   {
     name: 'Visa',
-    mentions: [/\bVisa Card\b/i, /\bVerified by Visa\b/i, /\bVISA\b/],
+    mentions: [
+      /\bVisa (?:Gift |Debit |Credit |Prepaid )?Card\b/i,
+      /\bVerified by Visa\b/i,
+      /\bVISA\b/,
+    ],
     domains: ['visa.com'],
   },
   { name: 'Mastercard', mentions: ['Mastercard'], domains: ['mastercard.com'] },

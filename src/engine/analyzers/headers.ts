@@ -301,6 +301,15 @@ const ADDRESS_IN_NAME = /[^\s@<>"'()]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)/i;
 /** Mailing lists rewrite From to "Name via List" (DMARC mitigation); that is not a spoof. */
 const LIST_REWRITE = /\bvia\b/i;
 
+/**
+ * Whether the display name claims a protected brand or shows an address of another domain than
+ * the From address's (the `display_name_spoof` finding): judged on From alone, with the built-in
+ * brand list, so the model's features can use it too.
+ */
+export function hasSpoofedDisplayName(email: ParsedEmail): boolean {
+  return displayNameFindings(email, domainOf(email.from?.address)).length > 0;
+}
+
 function displayNameFindings(email: ParsedEmail, fromDomain: string | null): Finding[] {
   const name = email.from?.name.trim() ?? '';
   if (name === '') return [];

@@ -21,7 +21,12 @@
  * ordinary words is how filters are fooled) and the URLs the reader is sent to, inspected once.
  */
 import { contentFindingsOf } from '../analyzers/content.ts';
-import { divertedReplyTo, hasJumbledSender, hasMalformedSender } from '../analyzers/headers.ts';
+import {
+  divertedReplyTo,
+  hasJumbledSender,
+  hasMalformedSender,
+  hasSpoofedDisplayName,
+} from '../analyzers/headers.ts';
 import { inspectedUrlOf, linkAnalysisOf } from '../analyzers/links.ts';
 import { DEFAULT_BRAND_DOMAINS } from '../brands.ts';
 import { memoize, memoKey } from '../memo.ts';
@@ -353,6 +358,7 @@ function headerFlags(email: ParsedEmail): string[] {
   if (/@|\.\w{2,}\b/.test(email.from?.name ?? '')) flags.push('h:display-name-has-address');
   if (hasJumbledSender(email)) flags.push('h:jumbled-sender');
   if (hasMalformedSender(email)) flags.push('h:malformed-from');
+  if (hasSpoofedDisplayName(email)) flags.push('h:display-name-spoof');
   return flags;
 }
 
