@@ -132,7 +132,10 @@ export function readForModel(email: ParsedEmail): ModelReading {
     ];
     return {
       features,
-      corroborated: flags.some(isCorroboratingFeature) || linksLeaveSender(email, urls),
+      corroborated:
+        flags.some(isCorroboratingFeature) ||
+        hasSpoofedDisplayName(email) ||
+        linksLeaveSender(email, urls),
     };
   });
 }
@@ -358,7 +361,6 @@ function headerFlags(email: ParsedEmail): string[] {
   if (/@|\.\w{2,}\b/.test(email.from?.name ?? '')) flags.push('h:display-name-has-address');
   if (hasJumbledSender(email)) flags.push('h:jumbled-sender');
   if (hasMalformedSender(email)) flags.push('h:malformed-from');
-  if (hasSpoofedDisplayName(email)) flags.push('h:display-name-spoof');
   return flags;
 }
 
