@@ -6,7 +6,7 @@
  * Usage: node dist/scripts/tune-verdict.js [corpusDir]
  */
 import { fileURLToPath } from 'node:url';
-import type { Finding } from '../src/contracts/analysis-result.ts';
+import type { Finding, Verdict } from '../src/contracts/analysis-result.ts';
 import {
   mlSeverity,
   THRESHOLD_SHARE,
@@ -51,6 +51,55 @@ export async function ruleFindingsOf(emails: readonly ParsedEmail[]): Promise<Fi
   return findings;
 }
 
+/** The engine's verdict on one message, with the findings it combined. */
+export interface EngineJudgement {
+  isPhishing: boolean;
+  predictedPhishing: boolean;
+  verdict: Verdict;
+  score: number;
+  findings: Finding[];
+}
+
+/** The engine's verdict on each message when the model's finding comes from the given probabilities. */
+export function engineJudgements(
+  ruleFindings: readonly Finding[][],
+  labels: readonly boolean[],
+  probabilities: readonly number[],
+  model: ModelThresholds,
+  corroborated: readonly boolean[],
+  thresholdShare = THRESHOLD_SHARE,
+  uncorroboratedShare = UNCORROBORATED_SHARE,
+): EngineJudgement[] {
+  const { thresholds } = DEFAULT_ENGINE_OPTIONS;
+  return ruleFindings.map((findings, i) => {
+    const score = verdictScore(
+      probabilities[i] ?? 0,
+      model,
+      thresholds,
+      corroborated[i] === true,
+      thresholdShare,
+      uncorroboratedShare,
+    );
+    const ml: Finding = {
+      id: 'ml.phishing_probability',
+      analyzer: 'ml',
+      severity: mlSeverity(score, thresholds),
+      score,
+      evidence: `probability ${(probabilities[i] ?? 0).toFixed(3)}`,
+      explanation: '',
+    };
+    const all = [...findings, ml];
+    const decision = decideVerdict(all, thresholds);
+    return {
+      isPhishing: labels[i] === true,
+      predictedPhishing: decision.verdict === 'phishing' || decision.verdict === 'malicious',
+      verdict: decision.verdict,
+      score: decision.score,
+      findings: all,
+    };
+  });
+}
+
 /** The engine's verdict figures when the model's finding comes from the given probabilities. */
 export function engineFigures(
   ruleFindings: readonly Finding[][],
@@ -61,31 +110,16 @@ export function engineFigures(
   thresholdShare = THRESHOLD_SHARE,
   uncorroboratedShare = UNCORROBORATED_SHARE,
 ): ClassificationFigures {
-  const { thresholds } = DEFAULT_ENGINE_OPTIONS;
   return classificationFigures(
-    ruleFindings.map((findings, i) => {
-      const score = verdictScore(
-        probabilities[i] ?? 0,
-        model,
-        thresholds,
-        corroborated[i] === true,
-        thresholdShare,
-        uncorroboratedShare,
-      );
-      const ml: Finding = {
-        id: 'ml.phishing_probability',
-        analyzer: 'ml',
-        severity: mlSeverity(score, thresholds),
-        score,
-        evidence: '',
-        explanation: '',
-      };
-      const { verdict } = decideVerdict([...findings, ml], thresholds);
-      return {
-        isPhishing: labels[i] === true,
-        predictedPhishing: verdict === 'phishing' || verdict === 'malicious',
-      };
-    }),
+    engineJudgements(
+      ruleFindings,
+      labels,
+      probabilities,
+      model,
+      corroborated,
+      thresholdShare,
+      uncorroboratedShare,
+    ),
   );
 }
 

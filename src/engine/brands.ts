@@ -123,7 +123,11 @@ export const BRANDS: readonly Brand[] = [
   },
   {
     name: 'Visa',
-    mentions: [/\bVisa Card\b/i, /\bVerified by Visa\b/i, /\bVISA\b/],
+    mentions: [
+      /\bVisa (?:Gift |Debit |Credit |Prepaid )?Card\b/i,
+      /\bVerified by Visa\b/i,
+      /\bVISA\b/,
+    ],
     domains: ['visa.com'],
   },
   { name: 'Mastercard', mentions: ['Mastercard'], domains: ['mastercard.com'] },
@@ -148,6 +152,69 @@ export const BRANDS: readonly Brand[] = [
     mentions: ['TransferWise', /\bWise Payments\b/],
     domains: ['wise.com', 'transferwise.com'],
   },
+  {
+    name: 'eBay',
+    mentions: ['eBay'],
+    domains: [
+      'ebay.com',
+      'ebay.de',
+      'ebay.co.uk',
+      'ebay.com.br',
+      'ebay.fr',
+      'ebay.it',
+      'ebay.ca',
+      'ebayimg.com',
+      'ebaystatic.com',
+    ],
+  },
+  { name: 'SunTrust', mentions: ['SunTrust'], domains: ['suntrust.com'] },
+  {
+    name: 'Citibank',
+    mentions: ['Citibank', /\bCiti\b/],
+    domains: ['citibank.com', 'citi.com', 'citigroup.com'],
+  },
+  { name: 'Barclays', mentions: ['Barclays'], domains: ['barclays.co.uk', 'barclays.com'] },
+  { name: 'HSBC', mentions: [/\bHSBC\b/], domains: ['hsbc.com', 'hsbc.co.uk'] },
+  {
+    name: 'Lloyds Bank',
+    mentions: ['Lloyds Bank', 'Lloyds TSB'],
+    domains: ['lloydsbank.com', 'lloydsbank.co.uk'],
+  },
+  { name: 'Capital One', mentions: ['Capital One'], domains: ['capitalone.com'] },
+  { name: 'U.S. Bank', mentions: ['U.S. Bank', 'US Bancorp'], domains: ['usbank.com'] },
+  { name: 'Washington Mutual', mentions: ['Washington Mutual', /\bWaMu\b/], domains: ['wamu.com'] },
+  { name: 'Bank of the West', mentions: ['Bank of the West'], domains: ['bankofthewest.com'] },
+  { name: 'IRS', mentions: [/\bIRS\b/, 'Internal Revenue Service'], domains: ['irs.gov'] },
+  { name: 'HMRC', mentions: [/\bHMRC\b/], domains: ['hmrc.gov.uk'] },
+  { name: 'Trust Wallet', mentions: ['Trust Wallet'], domains: ['trustwallet.com'] },
+  { name: 'MetaMask', mentions: ['MetaMask'], domains: ['metamask.io'] },
+  { name: 'Ledger', mentions: [/\bLedger (?:Live|Nano|Wallet)\b/i], domains: ['ledger.com'] },
+  { name: 'Electrum', mentions: ['Electrum Wallet', /\bElectrum\b/], domains: ['electrum.org'] },
+  { name: 'RingCentral', mentions: ['RingCentral'], domains: ['ringcentral.com'] },
+  { name: 'McAfee', mentions: ['McAfee'], domains: ['mcafee.com'] },
+  { name: 'Geek Squad', mentions: ['Geek Squad'], domains: ['geeksquad.com', 'bestbuy.com'] },
+  { name: 'Walmart', mentions: ['Walmart'], domains: ['walmart.com'] },
+  { name: 'Costco', mentions: ['Costco'], domains: ['costco.com'] },
+  { name: 'Banco do Brasil', mentions: ['Banco do Brasil'], domains: ['bb.com.br'] },
+  { name: 'Caixa', mentions: [/\bCaixa Econ[oô]mica\b/i], domains: ['caixa.gov.br'] },
+  { name: 'Nubank', mentions: ['Nubank'], domains: ['nubank.com.br'] },
+  {
+    name: 'Mercado Livre',
+    mentions: ['Mercado Livre', 'Mercado Pago', 'Mercado Libre'],
+    domains: ['mercadolivre.com.br', 'mercadopago.com.br', 'mercadolibre.com'],
+  },
+  { name: 'Western Union', mentions: ['Western Union'], domains: ['westernunion.com'] },
+  { name: 'MoneyGram', mentions: ['MoneyGram'], domains: ['moneygram.com'] },
+  { name: 'Royal Mail', mentions: ['Royal Mail'], domains: ['royalmail.com'] },
+  { name: 'Airbnb', mentions: ['Airbnb'], domains: ['airbnb.com'] },
+  { name: 'WeTransfer', mentions: ['WeTransfer'], domains: ['wetransfer.com'] },
+  {
+    name: 'Intuit',
+    mentions: ['QuickBooks', 'Intuit', 'TurboTax'],
+    domains: ['intuit.com', 'quickbooks.com', 'turbotax.com'],
+  },
+  { name: 'Venmo', mentions: ['Venmo'], domains: ['venmo.com'] },
+  { name: 'Zelle', mentions: ['Zelle'], domains: ['zellepay.com'] },
 ];
 
 /** Every official registrable domain, for `EngineOptions.brandDomains`. */
@@ -183,12 +250,14 @@ const MENTIONS: readonly CompiledMention[] = BRANDS.flatMap((brand) =>
 );
 
 /**
- * Every mention at once, case-insensitively: it matches wherever any mention does (and maybe
- * where a case-sensitive one does not), so visiting each place it matches visits every place
- * where some mention starts.
+ * Where a mention may start, in one scan: every mention, case aside, so visiting each place it
+ * matches visits every place where some mention starts (and maybe more). Every mention starts a
+ * word with a letter, so the scan opens with a look-behind for an ASCII letter or digit, which
+ * lets V8 pass over the inside of words (see `phrases.ts`); the look-behind rejects only what a
+ * mention's own word boundary rejects.
  */
 const ANY_MENTION = new RegExp(
-  BRANDS.flatMap((brand) => brand.mentions.map((m) => `(?:${compileMention(m).source})`)).join('|'),
+  `(?<![a-z0-9])(?:${MENTIONS.map(({ pattern }) => `(?:${pattern.source})`).join('|')})`,
   'gi',
 );
 

@@ -15,9 +15,17 @@ import {
   CREDENTIAL_PHRASES,
   LURE_PHRASES,
   PAYMENT_PHRASES,
+  type PhraseMatch,
   THREAT_PHRASES,
   URGENCY_PHRASES,
 } from '../text/phrases.ts';
+import { findCryptoAddress } from '../text/crypto-address.ts';
+import {
+  ADVANCE_FEE_PHRASES,
+  CALLBACK_PHRASES,
+  CRYPTO_PHRASES,
+  ROMANCE_PHRASES,
+} from '../text/scam-phrases.ts';
 import { findObfuscation, revealText, type Obfuscation } from '../text/obfuscation.ts';
 import { htmlOf, type HtmlDocument } from '../text/read-html.ts';
 import type { ParsedEmail } from '../types.ts';
@@ -49,6 +57,34 @@ const finding = defineFindings('content', {
     score: 12,
     explanation:
       'The message dangles a prize, giveaway or unclaimed money, the bait of advance-fee and giveaway fraud.',
+  },
+  advance_fee: {
+    severity: 'low',
+    score: 12,
+    explanation:
+      'The message tells the story of an advance-fee letter: an inheritance, a dying benefactor, funds to be moved.',
+  },
+  romance_lure: {
+    severity: 'low',
+    score: 12,
+    explanation: 'The message is dating or romance bait from a stranger.',
+  },
+  crypto_scam: {
+    severity: 'low',
+    score: 12,
+    explanation:
+      'The message pushes a crypto-currency scheme: a presale, a wallet to verify, funds to withdraw.',
+  },
+  crypto_address: {
+    severity: 'low',
+    score: 12,
+    explanation: 'The message gives a crypto-currency address to send money to.',
+  },
+  callback_lure: {
+    severity: 'low',
+    score: 12,
+    explanation:
+      'The message reports a charge or order and asks the reader to phone about it, as fake-invoice scams do.',
   },
   brand_impersonation: {
     severity: 'medium',
@@ -110,9 +146,17 @@ const REQUEST_TABLES = {
   urgency: URGENCY_PHRASES,
   reward_lure: LURE_PHRASES,
 } as const;
-type Request = keyof typeof REQUEST_TABLES;
+/** Scams that ask for nothing a phish asks for: searched apart, which costs less than one search. */
+const SCAM_TABLES = {
+  advance_fee: ADVANCE_FEE_PHRASES,
+  romance_lure: ROMANCE_PHRASES,
+  crypto_scam: CRYPTO_PHRASES,
+  callback_lure: CALLBACK_PHRASES,
+} as const;
+type Request = keyof typeof REQUEST_TABLES | keyof typeof SCAM_TABLES;
 const REQUESTS = compilePhraseSets(REQUEST_TABLES);
-const REQUEST_ORDER = Object.keys(REQUEST_TABLES) as Request[];
+const SCAMS = compilePhraseSets(SCAM_TABLES);
+const REQUEST_ORDER = [...Object.keys(REQUEST_TABLES), ...Object.keys(SCAM_TABLES)] as Request[];
 
 const SMUGGLING_BLOB = /\bnew\s+Blob\s*\(|\bcreateObjectURL\b|\bmsSaveOrOpenBlob\b|\bmsSaveBlob\b/;
 const SMUGGLING_DELIVERY =
@@ -127,7 +171,7 @@ function readableText(email: ParsedEmail, doc: HtmlDocument | null): string {
 function requestFindings(text: string): Map<Request, Finding> {
   const found = new Map<Request, Finding>();
   // In table order, whatever order the phrases were found in, so findings come out the same.
-  const matches = REQUESTS.exec(text);
+  const matches = new Map<Request, PhraseMatch>([...REQUESTS.exec(text), ...SCAMS.exec(text)]);
   for (const key of REQUEST_ORDER) {
     const match = matches.get(key);
     if (match) found.set(key, finding(key, `"${match.text}"`));
@@ -231,8 +275,10 @@ export function contentFindingsOf(email: ParsedEmail): readonly Finding[] {
     // Phrases are matched on what the reader sees, so disguising a word does not hide it.
     const text = disguised === null ? written : revealText(written);
     const requests = requestFindings(text);
+    const address = findCryptoAddress(text);
     return [
       ...requests.values(),
+      ...(address === null ? [] : [finding('crypto_address', address)]),
       ...impersonationFinding(email, text, requests),
       ...(disguised === null ? [] : [disguised]),
       ...(doc === null ? [] : htmlFindings(doc)),

@@ -72,6 +72,18 @@ const finding = defineFindings('headers', {
     score: 10,
     explanation: 'There is no Message-ID, which every ordinary mail program adds.',
   },
+  jumbled_sender: {
+    severity: 'low',
+    score: 8,
+    explanation:
+      'The sender’s mailbox name is a jumble of capital and small letters, as bulk spam generates for every message.',
+  },
+  malformed_sender: {
+    severity: 'low',
+    score: 10,
+    explanation:
+      'The From address is not a mailbox anyone could answer: no domain, a domain with commas, quotes or fancy letters, or two @ signs.',
+  },
   odd_message_id: {
     severity: 'info',
     score: 4,
@@ -233,13 +245,29 @@ function domainOf(address: string | null | undefined): string | null {
   return at === -1 ? null : getDomain(address.slice(at + 1).toLowerCase());
 }
 
+/**
+ * The Reply-To mailboxes that take replies away from the sender: at another domain, or, when
+ * From is a free mailbox, at another free mailbox (anyone can open both, so the same domain says
+ * nothing about the same person; advance-fee letters send from one and read replies at another).
+ */
+export function divertedReplyTo(email: ParsedEmail): ParsedEmail['replyTo'] {
+  const fromAddress = email.from?.address.toLowerCase() ?? '';
+  const fromDomain = domainOf(fromAddress);
+  const fromIsFree = fromDomain !== null && FREEMAIL_DOMAINS.has(fromDomain);
+  return email.replyTo.filter((mailbox) => {
+    const replyDomain = domainOf(mailbox.address);
+    if (replyDomain !== fromDomain) return true;
+    return fromIsFree && mailbox.address.toLowerCase() !== fromAddress;
+  });
+}
+
 function alignmentFindings(
   email: ParsedEmail,
   fromDomain: string,
   brandDomains: readonly string[],
 ): Finding[] {
   const findings: Finding[] = [];
-  const foreignReplyTo = email.replyTo.filter((m) => domainOf(m.address) !== fromDomain);
+  const foreignReplyTo = divertedReplyTo(email);
   if (foreignReplyTo.length > 0) {
     const replyDomain = domainOf(foreignReplyTo[0]?.address);
     // Replies diverted to a free mailbox, or away from a brand, are what fraud needs.
@@ -273,6 +301,15 @@ const ADDRESS_IN_NAME = /[^\s@<>"'()]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)/i;
 /** Mailing lists rewrite From to "Name via List" (DMARC mitigation); that is not a spoof. */
 const LIST_REWRITE = /\bvia\b/i;
 
+/**
+ * Whether the display name claims a protected brand or shows an address of another domain than
+ * the From address's (the `display_name_spoof` finding): judged on From alone, with the built-in
+ * brand list, so the model's features can use it too.
+ */
+export function hasSpoofedDisplayName(email: ParsedEmail): boolean {
+  return displayNameFindings(email, domainOf(email.from?.address)).length > 0;
+}
+
 function displayNameFindings(email: ParsedEmail, fromDomain: string | null): Finding[] {
   const name = email.from?.name.trim() ?? '';
   if (name === '') return [];
@@ -292,6 +329,55 @@ function displayNameFindings(email: ParsedEmail, fromDomain: string | null): Fin
     return [finding('display_name_spoof', `${evidence} shows another address`)];
   }
   return [];
+}
+
+/** A mailbox name of letters only, long enough to judge. */
+const LETTERS_ONLY = /^[A-Za-z]{6,}$/;
+/**
+ * A capital after a small letter that starts no word: not followed by a small letter (as in
+ * "JohnSmith") nor ending the name in a run of capitals (as in "FOXSportsFLASH").
+ */
+const CAPITAL_INSIDE_WORD = /[a-z][A-Z](?![a-z]|[A-Z]+$)/;
+const CAPITAL_AFTER_SMALL = /[a-z][A-Z]/g;
+/** Three word starts inside one name ("pYeBwWga") is a jumble rather than joined words. */
+const MAX_JOINED_WORDS = 2;
+
+/**
+ * Whether the From mailbox name is randomly mixed case ("pYeBwWga", "PREWMosE"), which people and
+ * mailing systems do not choose but spam tools generate per message.
+ */
+export function hasJumbledSender(email: ParsedEmail): boolean {
+  const address = email.from?.address ?? '';
+  const local = address.slice(0, address.lastIndexOf('@'));
+  if (!LETTERS_ONLY.test(local)) return false;
+  return (
+    CAPITAL_INSIDE_WORD.test(local) ||
+    (local.match(CAPITAL_AFTER_SMALL)?.length ?? 0) > MAX_JOINED_WORDS
+  );
+}
+
+/** A mailbox name: no @, no space, no angle bracket or double quote ("O'Reilly" is fine). */
+const MAILBOX_LOCAL = /^[^\s@<>"]+$/u;
+/** Host names of letters, digits and inner hyphens, dotted, ending in a name of 2+ letters. */
+const MAILBOX_DOMAIN = /^(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,}$/u;
+/** Mathematical bold and italic letters, which look like a domain's letters but are none. */
+const STYLED_LETTERS = /[\u{1D400}-\u{1D7FF}]/u;
+
+/**
+ * Whether the From address could not be a real mailbox: phishing kits fill it with whatever
+ * renders well ("support@temurewards,com", "noreply@𝗯𝗮𝗻𝗸.𝗱𝗲", "you@example.org@other.store").
+ */
+export function hasMalformedSender(email: ParsedEmail): boolean {
+  if (email.from === null) return false;
+  const { address } = email.from;
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return true;
+  const domain = address.slice(at + 1);
+  return (
+    !MAILBOX_LOCAL.test(address.slice(0, at)) ||
+    !MAILBOX_DOMAIN.test(domain) ||
+    STYLED_LETTERS.test(domain)
+  );
 }
 
 interface Hop {
@@ -372,7 +458,15 @@ function dkimEvidence(claims: AuthClaims, check: DkimCheck | null): string | nul
  */
 export const analyzeHeaders: AnalyzerFn = (email, { options, ports }) => {
   const fromDomain = domainOf(email.from?.address);
-  const spoofs = displayNameFindings(email, fromDomain);
+  const spoofs = [
+    ...displayNameFindings(email, fromDomain),
+    ...(hasMalformedSender(email)
+      ? [finding('malformed_sender', JSON.stringify(email.from?.address ?? ''))]
+      : []),
+    ...(hasJumbledSender(email)
+      ? [finding('jumbled_sender', `<${email.from?.address ?? ''}>`)]
+      : []),
+  ];
   // Built from API fields there is no real header: only the sender's name can be judged.
   if (email.origin === 'fields') return { findings: spoofs };
   const hasSignature = email.headers.some((h) => h.key === 'dkim-signature');

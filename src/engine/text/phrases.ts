@@ -17,18 +17,21 @@ export const CREDENTIAL_PHRASES: readonly string[] = [
   'password (?:has )?expired',
   'mailbox (?:is )?(?:full|over ?quota)',
   '(?:e-?mail|mailbox|storage) quota',
+  'update your (?:\\w+ )?(?:billing|account) (?:information|records|details)',
   // German
   'bestätigen sie ihre? (?:konto|identität|daten|zugangsdaten|e-mail-adresse)',
   'verifizieren sie ihre? (?:konto|identität|daten)',
   'aktualisieren sie ihre? (?:daten|kontodaten|konto)',
   'ihr passwort läuft',
   'geben sie ihr (?:passwort|kennwort)',
+  'überprüfen sie (?:jetzt )?ihre? (?:daten|konto|angaben|identität)',
   // Portuguese
   'confirme (?:os )?seus dados',
   'atualize (?:os )?seus dados',
   'atualize seu cadastro',
   'recadastramento',
   'verifique sua conta',
+  'desbloqu(?:eie|ear) (?:o )?(?:seu|sua) (?:internet banking|conta|acesso|cartão)',
   'confirme sua identidade',
   '(?:informe|digite|insira) sua senha',
 ];
@@ -56,7 +59,10 @@ export const PAYMENT_PHRASES: readonly string[] = [
 
 export const THREAT_PHRASES: readonly string[] = [
   '(?:account|access|mailbox|card|service|profile)(?: \\w+)? (?:will be|has been|is being|was|is) (?:temporarily )?(?:suspended|closed|locked|disabled|terminated|deactivated|restricted|limited|blocked|deleted|on hold)',
-  '(?:unusual|suspicious|unauthori[sz]ed) (?:activity|sign-?in|log-?in|access|transaction)s?',
+  '(?:unusual|suspicious|unauthori[sz]ed) (?:activity|sign-?in|log-?in|access|transaction|payment|charge|purchase)s?',
+  'failure to (?:update|verify|confirm|comply)',
+  '(?:suspension|termination|closure|cancellation) of (?:your|the) (?:account|service|mailbox)',
+  '(?:account|mailbox) from (?:possible |permanent )?(?:termination|suspension|closure)',
   '(?:permanently )?(?:lose|loss of) (?:access|your account|your data)',
   'legal action',
   // German
@@ -87,8 +93,8 @@ export const URGENCY_PHRASES: readonly string[] = [
   // Portuguese
   'urgente',
   'imediatamente',
-  'em até (?:24|48|72) horas',
-  'último aviso',
+  'em (?:até )?(?:24|48|72) horas',
+  '[úu]ltimo aviso',
   'prazo final',
 ];
 
@@ -114,6 +120,8 @@ export const LURE_PHRASES: readonly string[] = [
 
 const NOT_AFTER_WORD_CHAR = '(?<![\\p{L}\\p{N}])';
 const NOT_BEFORE_WORD_CHAR = '(?![\\p{L}\\p{N}])';
+/** A cheap first cut of `NOT_AFTER_WORD_CHAR`: what it rejects, that rejects too. */
+const NOT_AFTER_ASCII_WORD_CHAR = '(?<![a-z0-9])';
 
 /** Word boundaries that know letters beyond ASCII ("você", "läuft"). */
 export function compilePhrases(phrases: readonly string[]): RegExp {
@@ -178,7 +186,12 @@ export interface PhraseSetMatcher<K extends string> {
  *   lower-casing. That finds the same matches as the case-insensitive search when lower-casing
  *   keeps every character in place and maps each to its case fold, which fails only for text
  *   with a character whose lower case is longer ("İ") or is not its fold
- *   (`FOLDS_UNLIKE_LOWER_CASE`): such text is searched as written, with the `i` flag.
+ *   (`FOLDS_UNLIKE_LOWER_CASE`): such text is searched as written, with the `i` flag;
+ * - the searches open with a look-behind for an ASCII letter or digit, which lets V8 pass over
+ *   the inside of words at the cost of one character test (half the time of the search without
+ *   it; a look-behind for any Unicode letter costs more than it saves). It rejects only places
+ *   the word-start check rejects too, so no match is lost, and each hit is still checked for
+ *   a word start of any alphabet.
  * The phrases must not capture (they use `(?:…)`) and are written in lower case.
  */
 export function compilePhraseSets<K extends string>(
@@ -189,7 +202,14 @@ export function compilePhraseSets<K extends string>(
   const searches = [false, true].map((foldCase) => {
     const flags = foldCase ? 'iu' : 'u';
     return {
-      body: new RegExp(`(?:${alternatives})${NOT_BEFORE_WORD_CHAR}`, `g${flags}`),
+      body: new RegExp(
+        `${NOT_AFTER_ASCII_WORD_CHAR}(?:${alternatives})${NOT_BEFORE_WORD_CHAR}`,
+        `g${flags}`,
+      ),
+      any: new RegExp(
+        `${NOT_AFTER_ASCII_WORD_CHAR}(?:${keys.map((key) => tables[key].join('|')).join('|')})${NOT_BEFORE_WORD_CHAR}`,
+        `g${flags}`,
+      ),
       anchored: keys.map(
         (key) => new RegExp(`(?:${tables[key].join('|')})${NOT_BEFORE_WORD_CHAR}`, `y${flags}`),
       ),
@@ -200,13 +220,18 @@ export function compilePhraseSets<K extends string>(
     exec(written) {
       const lower = written.toLowerCase();
       const inPlace = lower.length === written.length && !FOLDS_UNLIKE_LOWER_CASE.test(lower);
-      const { body, anchored, startsWord } = searches[inPlace ? 0 : 1] as (typeof searches)[0];
+      const { body, any, anchored, startsWord } = searches[inPlace ? 0 : 1] as (typeof searches)[0];
       const text = inPlace ? lower : written;
       const found = new Map<K, PhraseMatch>();
+      // Where the first phrase of any table may start, found without capturing groups, which
+      // makes the search half as costly; most mail holds no phrase at all and ends here.
+      any.lastIndex = 0;
+      const first = any.exec(text);
+      if (first === null) return found;
       const record = (key: K, index: number, length: number) => {
         found.set(key, { index, text: written.slice(index, index + length) });
       };
-      body.lastIndex = 0;
+      body.lastIndex = first.index;
       for (let match = body.exec(text); match !== null; match = body.exec(text)) {
         const { index } = match;
         startsWord.lastIndex = index;
