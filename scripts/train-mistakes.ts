@@ -5,9 +5,12 @@
  * test split is never read.
  * Usage: node dist/scripts/train-mistakes.js [corpusDir]
  */
-import { crossValidate } from '../src/engine/ml/train.ts';
 import { classificationFigures } from '../src/engine/ml/metrics.ts';
-import { chooseConfidentThreshold, DEFAULT_TRAINING_OPTIONS } from '../src/engine/ml/train.ts';
+import {
+  chooseConfidentThreshold,
+  crossValidate,
+  DEFAULT_TRAINING_OPTIONS,
+} from '../src/engine/ml/train.ts';
 import { DEFAULT_CORPUS_DIR, parseMessage, readSplit } from './corpus.ts';
 import { corroborationOf, engineJudgements, ruleFindingsOf } from './tune-verdict.ts';
 
