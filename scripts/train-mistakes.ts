@@ -6,20 +6,14 @@
  * Usage: node dist/scripts/train-mistakes.js [corpusDir]
  */
 import { classificationFigures } from '../src/engine/ml/metrics.ts';
-import {
-  chooseConfidentThreshold,
-  crossValidate,
-  DEFAULT_TRAINING_OPTIONS,
-} from '../src/engine/ml/train.ts';
-import { DEFAULT_CORPUS_DIR, parseMessage, readSplit } from './corpus.ts';
-import { corroborationOf, engineJudgements, ruleFindingsOf } from './tune-verdict.ts';
+import { chooseConfidentThreshold, DEFAULT_TRAINING_OPTIONS } from '../src/engine/ml/train.ts';
+import { DEFAULT_CORPUS_DIR } from './corpus.ts';
+import { engineJudgements, readTrainOutOfFold } from './tune-verdict.ts';
 
 async function main(): Promise<void> {
-  const corpusDir = process.argv[2] ?? DEFAULT_CORPUS_DIR;
-  const messages = readSplit(corpusDir, 'train');
-  const emails = await Promise.all(messages.map(({ raw }) => parseMessage(raw)));
-  const labels = messages.map(({ isPhishing }) => isPhishing);
-  const cv = crossValidate(emails.map((email, i) => ({ email, isPhishing: labels[i] === true })));
+  const { messages, emails, labels, cv, rules, corroborated } = await readTrainOutOfFold(
+    process.argv[2] ?? DEFAULT_CORPUS_DIR,
+  );
   const confidentThreshold = chooseConfidentThreshold(
     cv.outOfFold,
     labels,
@@ -27,11 +21,11 @@ async function main(): Promise<void> {
     DEFAULT_TRAINING_OPTIONS.maxConfidentFalsePositiveRate,
   );
   const judgements = engineJudgements(
-    await ruleFindingsOf(emails),
+    rules,
     labels,
     cv.outOfFold,
     { threshold: cv.threshold, confidentThreshold },
-    corroborationOf(emails),
+    corroborated,
   );
   const figures = classificationFigures(judgements);
   console.log(

@@ -101,36 +101,27 @@ export function engineJudgements(
 }
 
 /** The engine's verdict figures when the model's finding comes from the given probabilities. */
-export function engineFigures(
-  ruleFindings: readonly Finding[][],
-  labels: readonly boolean[],
-  probabilities: readonly number[],
-  model: ModelThresholds,
-  corroborated: readonly boolean[],
-  thresholdShare = THRESHOLD_SHARE,
-  uncorroboratedShare = UNCORROBORATED_SHARE,
-): ClassificationFigures {
-  return classificationFigures(
-    engineJudgements(
-      ruleFindings,
-      labels,
-      probabilities,
-      model,
-      corroborated,
-      thresholdShare,
-      uncorroboratedShare,
-    ),
-  );
+export function engineFigures(...args: Parameters<typeof engineJudgements>): ClassificationFigures {
+  return classificationFigures(engineJudgements(...args));
 }
 
-async function main(): Promise<void> {
-  const corpusDir = process.argv[2] ?? DEFAULT_CORPUS_DIR;
+/**
+ * The `train` split read for tuning: its messages parsed, the model's out-of-fold probabilities
+ * (sender folds, as `train.ts` deals them), and the rule findings and corroboration of each.
+ */
+export async function readTrainOutOfFold(corpusDir: string) {
   const messages = readSplit(corpusDir, 'train');
   const emails = await Promise.all(messages.map(({ raw }) => parseMessage(raw)));
   const labels = messages.map(({ isPhishing }) => isPhishing);
   const cv = crossValidate(emails.map((email, i) => ({ email, isPhishing: labels[i] === true })));
   const rules = await ruleFindingsOf(emails);
-  const corroborated = corroborationOf(emails);
+  return { messages, emails, labels, cv, rules, corroborated: corroborationOf(emails) };
+}
+
+async function main(): Promise<void> {
+  const { messages, labels, cv, rules, corroborated } = await readTrainOutOfFold(
+    process.argv[2] ?? DEFAULT_CORPUS_DIR,
+  );
   console.log(`train split, out of fold: ${messages.length} messages, threshold ${cv.threshold}`);
   console.log('confident FPR  confident at  share   F1     FPR    FP  FN');
   let best: { f1: number; label: string } | undefined;

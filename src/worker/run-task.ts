@@ -10,7 +10,6 @@ import {
 import type { Config } from '../config/config.ts';
 import type { EnginePorts } from '../engine/types.ts';
 import type { BlobStore } from '../jobs/blob-store.ts';
-import { topLevelBatch } from '../jobs/batches.ts';
 import { classifyFailure } from '../jobs/failures.ts';
 import { recordJobCompletion } from '../jobs/job-completion.ts';
 import { readJobRecord, recordJobError, type RecordDeps } from '../jobs/job-record.ts';
@@ -87,7 +86,7 @@ export async function runTask(
     if (payload.job_id === job.id) {
       await recordJobCompletion(deps, {
         jobId: payload.job_id,
-        batchId: topLevelBatch(job.id, payload),
+        batchId: payload.batch_id,
         result,
         ttlMs: deps.config.retention.resultTtlMs,
       });

@@ -304,7 +304,7 @@ const LIST_REWRITE = /\bvia\b/i;
 /**
  * Whether the display name claims a protected brand or shows an address of another domain than
  * the From address's (the `display_name_spoof` finding): judged on From alone, with the built-in
- * brand list, so the model's features can use it too.
+ * brand list, so the model can count it as corroboration.
  */
 export function hasSpoofedDisplayName(email: ParsedEmail): boolean {
   return displayNameFindings(email, domainOf(email.from?.address)).length > 0;
