@@ -116,7 +116,7 @@ function ipReason(url: InspectedUrl, source: string): Reason | null {
   if (url.ipForm === IP_FORMS.obfuscated) {
     return {
       problem: 'ip_host',
-      detail: 'IPv4 address written in decimal, hex or octal',
+      detail: 'IPv4 address written in decimal, hex, octal or percent-encoding',
       overrides: { score: 60 },
     };
   }

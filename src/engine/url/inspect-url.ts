@@ -2,14 +2,16 @@
  * One URL, normalised and taken apart: the WHATWG parser lower-cases the host,
  * drops the default port, decodes a percent-encoded host and turns decimal,
  * hex and octal IPv4 forms into dotted quads; comparing its host with the
- * host as written tells whether the address was disguised.
+ * host as written tells whether the address was disguised. A percent-encoded
+ * port, which the parser refuses but older mail clients followed, is decoded
+ * first, so the link it hides is still inspected.
  */
 import { domainToUnicode } from 'node:url';
 import { parse as parseHost } from 'tldts';
 
 export const IP_FORMS = {
   dotted: 'dotted',
-  /** Decimal, hex, octal or shortened IPv4, which no legitimate sender writes. */
+  /** Decimal, hex, octal, shortened or percent-encoded IPv4, which no legitimate sender writes. */
   obfuscated: 'obfuscated',
   ipv6: 'ipv6',
 } as const;
@@ -38,16 +40,23 @@ export interface InspectedUrl {
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 const AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)/i;
 const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+/** An authority's port written as percent-encoded digits (`:%38%30` for `:80`). */
+const ENCODED_PORT =
+  /^([a-z][a-z0-9+.-]*:\/\/[^/?#\\]*:)((?:%3\d|\d)*%3\d(?:%3\d|\d)*)(?=[/?#\\]|$)/i;
 
-/** The host exactly as written in the URL, percent-decoding aside. */
+/** The host exactly as written in the URL. */
 function writtenHost(raw: string): string {
   const authority = AUTHORITY.exec(raw)?.[1] ?? '';
   const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
-  const host = hostPort.startsWith('[') ? hostPort : hostPort.replace(/:\d*$/, '');
+  const host = hostPort.startsWith('[') ? hostPort : hostPort.replace(/:[^:]*$/, '');
+  return host.toLowerCase().replace(/\.$/, '');
+}
+
+function parseUrl(url: string): URL | null {
   try {
-    return decodeURIComponent(host).toLowerCase().replace(/\.$/, '');
+    return new URL(url);
   } catch {
-    return host.toLowerCase();
+    return null;
   }
 }
 
@@ -59,13 +68,13 @@ function ipFormOf(hostname: string, raw: string): IpForm | null {
 
 export function inspectUrl(raw: string): InspectedUrl | null {
   const trimmed = raw.trim();
-  const withScheme = SCHEME.test(trimmed) ? trimmed : `http://${trimmed}`;
-  let parsed: URL;
-  try {
-    parsed = new URL(withScheme);
-  } catch {
-    return null;
-  }
+  const written = SCHEME.test(trimmed) ? trimmed : `http://${trimmed}`;
+  const withScheme = written.replace(
+    ENCODED_PORT,
+    (_, head: string, port: string) => head + decodeSafe(port),
+  );
+  const parsed = parseUrl(withScheme);
+  if (parsed === null) return null;
   const scheme = parsed.protocol.slice(0, -1).toLowerCase();
   const host = parsed.hostname.replace(/\.$/, '');
   const ipForm = host === '' ? null : ipFormOf(host, withScheme);
