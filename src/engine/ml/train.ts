@@ -48,8 +48,8 @@ export interface TrainingOptions {
 }
 
 export const DEFAULT_TRAINING_OPTIONS: TrainingOptions = {
-  bucketBits: 16,
-  epochs: 40,
+  bucketBits: 18,
+  epochs: 80,
   learningRate: 0.5,
   l2: 1e-5,
   seed: 20_260_101,
