@@ -5,7 +5,7 @@
  * under load. Section `overhead`: (c) PhishNet's overhead against bare BullMQ with a
  * no-op task, alternating rounds (BENCH_NOOP_ROUNDS, default 3) and taking the medians.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,6 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { buildApp } from '../src/api/app.ts';
 import { analyzeEmail, DEFAULT_ENGINE_OPTIONS, QUICK_ANALYZERS } from '../src/engine/index.ts';
-import { mintToken } from '../src/api/auth/tokens.ts';
 import { loadConfig, type Config } from '../src/config/config.ts';
 import type { AnalysisResult } from '../src/contracts/analysis-result.ts';
 import type { WorkLane } from '../src/contracts/queues.ts';
@@ -22,6 +21,7 @@ import { closeQueueEvents, createQueueEvents } from '../src/jobs/queues.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { startWorkers } from '../src/worker/worker-runtime.ts';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
+import { benchAuthorization, BENCH_USER_ENV } from './api-user.ts';
 import type { BenchSection } from './section.ts';
 
 const FLOOD_JOBS = Number(process.env.BENCH_FLOOD_JOBS ?? 10_000);
@@ -31,10 +31,7 @@ const NOOP_JOBS = 5_000;
 const KEEP_ALL = {
   PHISHNET_KEEP_COMPLETED: '1000000',
   PHISHNET_LOG_LEVEL: 'silent',
-  // The API authenticates every request; the bench is one user far above any sane rate limit.
-  PHISHNET_JWT_SECRET: randomBytes(32).toString('hex'),
-  PHISHNET_RATE_LIMIT_SUBMIT_EMAILS: '100000000',
-  PHISHNET_RATE_LIMIT_REQUESTS: '100000000',
+  ...BENCH_USER_ENV,
 };
 
 /** The bench's one email, as submitted: a small phishing message. */
@@ -106,14 +103,7 @@ async function withApi<T>(
   const jobs = await openJobs(config, redisUrl);
   const events = createQueueEvents({ url: redisUrl }, config.prefix);
   const app = await buildApp(config, { jobs, events, logger: createLogger({ level: 'silent' }) });
-  const token = await mintToken({
-    secret: KEEP_ALL.PHISHNET_JWT_SECRET,
-    issuer: config.auth.issuer,
-    audience: config.auth.audience,
-    sub: 'bench',
-    role: 'admin',
-    ttlSeconds: 86_400,
-  });
+  const authorization = await benchAuthorization(config);
   const email = BENCH_EMAIL.toString('base64');
   const submitBulk = async (n: number, priority: string): Promise<number> => {
     const started = performance.now();
@@ -122,7 +112,7 @@ async function withApi<T>(
       const response = await app.inject({
         method: 'POST',
         url: '/api/v1/analysis/submit-bulk',
-        headers: { authorization: `Bearer ${token}` },
+        headers: { authorization },
         payload: { emails, analysis_type: 'quick', priority },
       });
       if (response.statusCode !== 202)

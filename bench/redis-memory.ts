@@ -23,6 +23,7 @@ import { loadModel } from '../src/worker/adapters/model.ts';
 import { startWorkers } from '../src/worker/worker-runtime.ts';
 import { startRedisServer } from '../test/helpers/redis-server.ts';
 import { loadCorpus } from './engine.ts';
+import { benchAuthorization, BENCH_USER_ENV } from './api-user.ts';
 import type { BenchSection } from './section.ts';
 
 const JOBS = Number(process.env.BENCH_MEMORY_JOBS ?? 1_000);
@@ -80,10 +81,12 @@ export const redisMemorySection: BenchSection = {
           PHISHNET_PREFIX: `bench-${randomUUID()}`,
           PHISHNET_LOG_LEVEL: 'silent',
           PHISHNET_KEEP_COMPLETED: '1000000',
+          ...BENCH_USER_ENV,
         });
         const jobs = await openJobs(config, redis.url);
         const events = createQueueEvents({ url: redis.url }, config.prefix);
         const app = await buildApp(config, { jobs, events, logger });
+        const authorization = await benchAuthorization(config);
         try {
           const before = (await readRedisMemory(jobs.redis)).usedBytes;
           let emailBytes = 0;
@@ -97,6 +100,7 @@ export const redisMemorySection: BenchSection = {
             const response = await app.inject({
               method: 'POST',
               url: '/api/v1/analysis/submit',
+              headers: { authorization },
               payload: { raw, analysis_type: run.type },
             });
             if (response.statusCode !== 202) {
