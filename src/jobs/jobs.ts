@@ -13,7 +13,7 @@ import {
 import { AppError, coerceError, isAppError } from '../lib/errors.ts';
 import { readHeaderSection } from '../lib/rfc822.ts';
 import { BlobStore } from './blob-store.ts';
-import { readJobRecord, writeJobRecord, type JobRecord } from './job-record.ts';
+import { readJobError, readJobRecord, writeJobRecord, type JobRecord } from './job-record.ts';
 import type { Config } from '../config/config.ts';
 import { DeadLetterQueue } from './dead-letters.ts';
 import { closeQueues, createQueues, type Queues, type RetentionOptions } from './queues.ts';
@@ -223,6 +223,10 @@ export async function getJobStatus(deps: JobsDeps, jobId: string): Promise<JobSt
     const status = STATUS_OF_STATE[state];
     if (!status || !job) return null;
     const finished = status === 'completed' || status === 'failed';
+    // The worker records a failure before BullMQ marks the job failed, but maybe after the
+    // record above was read: a failed job without a recorded error reads it again.
+    const recorded =
+      status === 'failed' && !base.error ? await readJobError(deps, jobId) : base.error;
     return {
       ...base,
       status,
@@ -236,7 +240,7 @@ export async function getJobStatus(deps: JobsDeps, jobId: string): Promise<JobSt
       error:
         status === 'completed'
           ? null
-          : (base.error ??
+          : (recorded ??
             (job.failedReason ? { code: 'TASK_FAILED', message: job.failedReason } : null)),
       finished_at: finished && job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
     };
