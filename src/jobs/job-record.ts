@@ -161,12 +161,40 @@ export async function markCancelled(deps: RecordDeps, jobId: string): Promise<vo
   await deps.redis.hset(keys(deps.prefix).job(jobId), { cancelled_at: new Date().toISOString() });
 }
 
-/** A replayed job starts clean: its old error is in the dead letter it came from. */
-export async function markReplayed(deps: RecordDeps, jobId: string): Promise<void> {
-  const key = keys(deps.prefix).job(jobId);
+/**
+ * A replayed task starts clean: its old error is in the dead letter it came from, and its
+ * burial is lifted so that failing again buries it again. The API job counts the replay;
+ * for a flow's child (its task id is not the job_id) that is its parent.
+ */
+export async function markReplayed(deps: RecordDeps, entry: ReplayedTask): Promise<void> {
+  const k = keys(deps.prefix);
   await deps.redis
     .multi()
-    .hincrby(key, 'replays', 1)
-    .hdel(key, 'error_code', 'error_message', 'error_class', 'buried')
+    .hincrby(k.job(entry.job_id), 'replays', 1)
+    .hdel(k.job(entry.task_id), 'error_code', 'error_message', 'error_class', 'buried')
     .exec();
+}
+
+/** Undoes `markReplayed` for a replay that could not queue its task. */
+export async function unmarkReplayed(
+  deps: RecordDeps,
+  entry: ReplayedTask & { error: { code: string; message: string; class: FailureClass } },
+): Promise<void> {
+  const k = keys(deps.prefix);
+  const { code, message, class: errorClass } = entry.error;
+  await deps.redis
+    .multi()
+    .hincrby(k.job(entry.job_id), 'replays', -1)
+    .hset(k.job(entry.task_id), {
+      error_code: code,
+      error_message: message,
+      error_class: errorClass,
+      buried: '1',
+    })
+    .exec();
+}
+
+interface ReplayedTask {
+  task_id: string;
+  job_id: string;
 }

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import WebSocket from 'ws';
+import type { Queues } from '../../src/jobs/queues.ts';
+import { replayDeadLetter } from '../../src/jobs/replay.ts';
 import { runMonitoringJob } from '../../src/worker/monitoring.ts';
 import { PROCESSORS } from '../../src/worker/processors/index.ts';
 import type { TaskProcessor } from '../../src/worker/processors/types.ts';
@@ -250,6 +252,29 @@ describe('when a dead letter of a batch is replayed', () => {
       (await stack.inject({ url: '/api/v1/workers/dlq' })).json<{ total: number }>();
     await until(dead, (l) => l.total === 2);
 
+    // A replay that cannot queue the job gives back all it took.
+    const broken = Object.fromEntries(
+      Object.entries(stack.jobs.queues).map(([lane, queue]) => [
+        lane,
+        new Proxy(queue, {
+          get: (target, property, receiver) =>
+            property === 'getJob'
+              ? () => Promise.reject(new Error('connection lost'))
+              : (Reflect.get(target, property, receiver) as unknown),
+        }),
+      ]),
+    ) as Queues;
+    await expect(replayDeadLetter({ ...stack.jobs, queues: broken }, jobIds[0]!)).rejects.toThrow(
+      'connection lost',
+    );
+    expect((await dead()).total).toBe(2);
+    expect((await batch()).counts).toMatchObject({ pending: 0, failed: 2 });
+    expect(await waitForJob(stack, jobIds[0]!)).toMatchObject({
+      status: 'failed',
+      replays: 0,
+      error: { code: 'TASK_FAILED', class: 'permanent' },
+    });
+
     failing = false;
     const replayed = await stack.inject({
       method: 'POST',
@@ -342,6 +367,22 @@ describe('cancellation and time limits', () => {
     expect((status.result as { findings: { id: string }[] }).findings.map((f) => f.id)).toContain(
       'flow.part_failed',
     );
+
+    // A replayed child that fails again is a dead letter again, and its job counts the replay.
+    const childId = `${jobId}-deep_attachment_scan`;
+    const replayed = await stack.inject({
+      method: 'POST',
+      url: `/api/v1/workers/dlq/${childId}/replay`,
+    });
+    expect(replayed.statusCode).toBe(202);
+    const again = await until(
+      async () =>
+        (await stack.inject({ url: '/api/v1/workers/dlq?task=deep_attachment_scan' })).json<{
+          entries: { task_id: string; replays: number }[];
+        }>(),
+      (l) => l.entries.some((entry) => entry.task_id === childId),
+    );
+    expect(again.entries.find((entry) => entry.task_id === childId)).toMatchObject({ replays: 1 });
   });
 });
 
