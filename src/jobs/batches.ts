@@ -19,6 +19,7 @@ import {
   type Submission,
 } from './jobs.ts';
 import { keys } from './keys.ts';
+import { luaScript, runLuaScript } from './redis.ts';
 
 /** Emails prepared at once: enough to keep Redis busy, few enough to bound memory. */
 const PREPARE_CHUNK = 250;
@@ -127,6 +128,15 @@ export function batchOutcomeField(outcome: Verdict | 'failed'): string {
   return outcome === 'failed' ? 'failed' : `verdict:${outcome}`;
 }
 
+const COUNT_BATCH_OUTCOME = luaScript(`
+--[[
+  KEYS[1] the batch, HASH {prefix}:batch:{batch_id}; ARGV[1] the counter; ARGV[2] by how much.
+  A batch that has expired is not counted in: HINCRBY would bring it back as a hash of one
+  counter that never expires.
+]]
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2]) end
+`);
+
 /**
  * Workers count each finished job of a batch, so progress is one hash read. One HINCRBY
  * per job: `completed` is the sum of the `verdict:*` counters, not a counter of its own.
@@ -138,7 +148,12 @@ export async function recordBatchOutcome(
   outcome: Verdict | 'failed',
   by = 1,
 ): Promise<void> {
-  await deps.redis.hincrby(keys(deps.prefix).batch(batchId), batchOutcomeField(outcome), by);
+  await runLuaScript(
+    deps.redis,
+    COUNT_BATCH_OUTCOME,
+    [keys(deps.prefix).batch(batchId)],
+    [batchOutcomeField(outcome), by],
+  );
 }
 
 /**

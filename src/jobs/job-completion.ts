@@ -23,13 +23,14 @@ const RECORD_JOB_COMPLETION = luaScript(`
   Output: nothing
   The verdict and score go on the record for search; the parsed subject and sender only fill in
   what the submission did not say (HSETNX). PEXPIRE NX keeps the record's expiry, and gives one
-  back to a record that had already expired.
+  back to a record that had already expired. A batch that has expired is not counted in:
+  HINCRBY would bring it back as a hash of one counter that never expires.
 ]]
 redis.call('HSET', KEYS[1], 'verdict', ARGV[1], 'score', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSETNX', KEYS[1], 'subject', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HSETNX', KEYS[1], 'sender', ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[5], 'NX')
-if KEYS[2] then redis.call('HINCRBY', KEYS[2], ARGV[6], 1) end
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], ARGV[6], 1) end
 `);
 
 /**

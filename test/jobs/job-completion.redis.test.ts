@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { EmailSummary } from '../../src/contracts/analysis-result.ts';
+import { recordBatchOutcome } from '../../src/jobs/batches.ts';
 import { recordJobCompletion } from '../../src/jobs/job-completion.ts';
 import { readJobRecord } from '../../src/jobs/job-record.ts';
 import { keys } from '../../src/jobs/keys.ts';
@@ -66,6 +67,19 @@ describe('when a top-level job completes', () => {
       'verdict:phishing': '2',
       'verdict:clean': '1',
     });
+  });
+
+  it('brings back no batch that has expired, whether a job completed or failed', async () => {
+    const expired = randomUUID();
+    await recordJobCompletion(deps(), {
+      jobId: 'late',
+      batchId: expired,
+      result: result('clean'),
+      ttlMs: TTL_MS,
+    });
+    await recordBatchOutcome(deps(), expired, 'failed');
+    expect(await redis.hget(k.job('late'), 'verdict')).toBe('clean');
+    expect(await redis.exists(k.batch(expired))).toBe(0);
   });
 
   it('touches no batch when the job is not in one', async () => {

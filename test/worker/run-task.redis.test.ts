@@ -112,6 +112,7 @@ describe('runTask', () => {
 
   it('keeps a completed job’s verdict on its record and counts it in its batch', async () => {
     const batchId = randomUUID();
+    await jobs.redis.hset(keys(config.prefix).batch(batchId), { total: 1 });
     const job = await queued({ batchId });
     const result = await runTask(deps, job, control());
     const record = await readJobRecord(jobs, job.id ?? '');
