@@ -87,6 +87,11 @@ export interface Config {
     readonly maxHops: number;
     readonly timeoutMs: number;
   };
+  /** External services asked over HTTP; each absent unless its URL is set. */
+  readonly providers: {
+    readonly intel: ProviderEndpoint | undefined;
+    readonly sandbox: ProviderEndpoint | undefined;
+  };
   readonly dlq: { readonly maxEntries: number; readonly maxAgeMs: number };
   /** Routing thresholds (see src/jobs/routing.ts) and how long a load reading is reused. */
   readonly routing: {
@@ -118,11 +123,29 @@ export interface Config {
   };
 }
 
+export interface ProviderEndpoint {
+  /** For people: the URL's host. */
+  readonly name: string;
+  readonly url: string;
+  readonly apiKey: string | undefined;
+  readonly timeoutMs: number;
+}
+
+function providerEndpoint(
+  url: string | undefined,
+  apiKey: string | undefined,
+  timeoutMs: number,
+): ProviderEndpoint | undefined {
+  return url === undefined ? undefined : { name: new URL(url).host, url, apiKey, timeoutMs };
+}
+
 /** Secrets that may come from files; `src/cli/secret-files.ts` reads them before config is loaded. */
 export const SECRET_FILE_VARIABLES = {
   PHISHNET_JWT_SECRET_FILE: 'PHISHNET_JWT_SECRET',
   REDIS_PASSWORD_FILE: 'REDIS_PASSWORD',
   PHISHNET_METRICS_TOKEN_FILE: 'PHISHNET_METRICS_TOKEN',
+  PHISHNET_INTEL_PROVIDER_API_KEY_FILE: 'PHISHNET_INTEL_PROVIDER_API_KEY',
+  PHISHNET_SANDBOX_API_KEY_FILE: 'PHISHNET_SANDBOX_API_KEY',
 } as const;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -241,6 +264,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: e.PHISHNET_RESOLVE_REDIRECTS,
       maxHops: e.PHISHNET_REDIRECT_MAX_HOPS,
       timeoutMs: e.PHISHNET_REDIRECT_TIMEOUT_MS,
+    },
+    providers: {
+      intel: providerEndpoint(
+        e.PHISHNET_INTEL_PROVIDER_URL,
+        e.PHISHNET_INTEL_PROVIDER_API_KEY,
+        e.PHISHNET_PROVIDER_TIMEOUT_MS,
+      ),
+      sandbox: providerEndpoint(
+        e.PHISHNET_SANDBOX_URL,
+        e.PHISHNET_SANDBOX_API_KEY,
+        e.PHISHNET_PROVIDER_TIMEOUT_MS,
+      ),
     },
     dlq: {
       maxEntries: e.PHISHNET_DLQ_MAX_ENTRIES,

@@ -356,6 +356,41 @@ export const envSchema = z.object({
   PHISHNET_REDIRECT_TIMEOUT_MS: int(100, 60_000)
     .default(5_000)
     .describe('Time budget for following one link.'),
+  PHISHNET_INTEL_PROVIDER_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      "An external threat-intelligence service that threat_intelligence_lookup asks about each email's indicators (see docs/providers.md). Unset: the feed store alone.",
+    ),
+  PHISHNET_INTEL_PROVIDER_API_KEY: z
+    .string()
+    .optional()
+    .describe('Sent to the intel provider as `Authorization: Bearer <key>`.'),
+  PHISHNET_INTEL_PROVIDER_API_KEY_FILE: z
+    .string()
+    .optional()
+    .describe(
+      'A file holding PHISHNET_INTEL_PROVIDER_API_KEY (read by the phishnet command at start).',
+    ),
+  PHISHNET_SANDBOX_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      'An external (dynamic) sandbox that sandbox_analysis sends each attachment to (see docs/providers.md). Unset: static analysis in an isolated process only.',
+    ),
+  PHISHNET_SANDBOX_API_KEY: z
+    .string()
+    .optional()
+    .describe('Sent to the sandbox as `Authorization: Bearer <key>`.'),
+  PHISHNET_SANDBOX_API_KEY_FILE: z
+    .string()
+    .optional()
+    .describe('A file holding PHISHNET_SANDBOX_API_KEY (read by the phishnet command at start).'),
+  PHISHNET_PROVIDER_TIMEOUT_MS: int(100, 600_000)
+    .default(30_000)
+    .describe(
+      'Time an external provider (intel or sandbox) has to answer one request; a provider that fails or runs out of time is an `external` failure, retried by its policy.',
+    ),
   PHISHNET_VERDICT_SUSPICIOUS: int(1, 100)
     .default(30)
     .describe('Score from which a verdict is suspicious.'),

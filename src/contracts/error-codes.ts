@@ -79,6 +79,11 @@ export const ERROR_CODES = {
     description:
       'The isolated analysis process died (out of memory, or killed) before it answered.',
   },
+  TASK_PROVIDER_FAILED: {
+    status: 502,
+    description:
+      'An external provider (the intel provider or the sandbox) failed, refused, or did not answer in time: an `external` failure, retried by its policy.',
+  },
   TASK_CANCELLED: {
     status: 409,
     description: 'The job was cancelled before it finished.',

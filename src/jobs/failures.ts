@@ -10,6 +10,7 @@ const CLASS_OF_CODE: Partial<Record<ErrorCode, FailureClass>> = {
   TASK_CANCELLED: 'permanent',
   TASK_TIME_LIMIT_EXCEEDED: 'resource',
   TASK_SANDBOX_CRASHED: 'resource',
+  TASK_PROVIDER_FAILED: 'external',
   QUEUE_UNAVAILABLE: 'infrastructure',
   ENGINE_FAILED: 'temporary',
 };

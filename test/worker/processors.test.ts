@@ -1,39 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
 import type { AnalysisResult } from '../../src/contracts/analysis-result.ts';
 import { TASK_NAMES, type TaskName } from '../../src/contracts/queues.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { routeSubmission } from '../../src/jobs/routing.ts';
 import { loadModel } from '../../src/worker/adapters/model.ts';
 import { PROCESSORS } from '../../src/worker/processors/index.ts';
 import type { TaskContext } from '../../src/worker/processors/types.ts';
 import { fixture } from '../helpers/stack.ts';
+import { taskContext } from '../helpers/task-context.ts';
 
 const config = loadConfig({});
 const model = loadModel();
 
 function contextFor(task: TaskName, email: Buffer, progress: number[] = []): TaskContext {
-  return {
-    payload: {
-      job_id: randomUUID(),
-      task,
-      analysis_type: 'standard',
-      email_ref: '0'.repeat(64),
-      email_bytes: email.byteLength,
-      input: { subject: '', sender: '' },
-      routing: routeSubmission({ analysisType: 'standard', priority: 'normal' }),
-      submitted_at: new Date().toISOString(),
-    },
-    email,
-    config,
-    ports: { model },
-    signal: new AbortController().signal,
-    reportProgress: (percent) => {
-      progress.push(percent);
-      return Promise.resolve();
-    },
-    children: () => Promise.reject(new Error('not a flow')),
-  };
+  return taskContext(task, email, { config, ports: { model }, progress });
 }
 
 const EXPECTED_ANALYZERS: Record<TaskName, string[]> = {

@@ -86,3 +86,16 @@ export function classifyIndicator(input: string): ParsedIndicator | null {
   const domain = normalizeDomain(trimmed);
   return domain === null ? null : { type: 'domain', value: domain };
 }
+
+const NORMALIZE: Record<IndicatorType, (input: string) => string | null> = {
+  url: normalizeUrl,
+  domain: normalizeDomain,
+  ip: normalizeIp,
+  hash: normalizeHash,
+};
+
+/** An indicator whose type is known (as a provider answers), in normal form; `null` if it is not one. */
+export function normalizeIndicator(type: IndicatorType, input: string): ParsedIndicator | null {
+  const value = NORMALIZE[type](input);
+  return value === null ? null : { type, value };
+}

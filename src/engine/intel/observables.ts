@@ -6,6 +6,7 @@
  */
 import { type FileHashes, hashBytes } from '../attachments/hashes.ts';
 import { htmlOf, type HtmlDocument } from '../text/read-html.ts';
+import { normalizeDomain, normalizeIp, normalizeUrl } from './normalize.ts';
 import type { ParsedEmail } from '../types.ts';
 
 export interface SenderDomain {
@@ -78,4 +79,36 @@ export function urlsInHtml(doc: HtmlDocument): string[] {
   }
   for (const text of [doc.visibleText, doc.hiddenText, doc.scripts]) urls.push(...urlsInText(text));
   return urls.slice(0, MAX_URLS);
+}
+
+/** An email's indicators in the feed store's normal form, each once: what a provider is asked. */
+export interface IndicatorQuery {
+  domains: string[];
+  urls: string[];
+  ips: string[];
+  hashes: string[];
+}
+
+export function indicatorQuery(observables: Observables): IndicatorQuery {
+  const domains = new Set<string>();
+  const urls = new Set<string>();
+  const ips = new Set<string>();
+  const addHost = (host: string): void => {
+    const ip = normalizeIp(host);
+    if (ip !== null) {
+      ips.add(ip);
+      return;
+    }
+    const domain = normalizeDomain(host);
+    if (domain !== null) domains.add(domain);
+  };
+  for (const { domain } of observables.senderDomains) addHost(domain);
+  for (const raw of observables.urls) {
+    const url = normalizeUrl(raw);
+    if (url === null) continue;
+    urls.add(url);
+    addHost(new URL(url).hostname);
+  }
+  const hashes = observables.attachments.flatMap(({ hashes: h }) => [h.md5, h.sha1, h.sha256]);
+  return { domains: [...domains], urls: [...urls], ips: [...ips], hashes: [...new Set(hashes)] };
 }
