@@ -143,6 +143,18 @@ describe('threat_intelligence_lookup with an intel provider', () => {
     expect(result.verdict).toBe('clean');
   });
 
+  it('sends no request for an email with nothing to look up', async () => {
+    const result = await PROCESSORS.threat_intelligence_lookup(
+      taskContext('threat_intelligence_lookup', Buffer.from('Subject: hi\r\n\r\nNo links here.'), {
+        config: loadConfig({ PHISHNET_INTEL_PROVIDER_URL: `${base}/lookup` }),
+      }),
+    );
+    expect(received).toHaveLength(0);
+    expect(result.findings.find((f) => f.id === 'intel.provider_consulted')?.evidence).toMatch(
+      /^no indicators to ask 127\.0\.0\.1:\d+ about$/,
+    );
+  });
+
   it('fails as `external` on an error status, a wrong answer, silence, or no server', async () => {
     respond = (_req, res) => res.writeHead(503).end('busy');
     expect(await providerFailure(lookup())).toMatch(/answered HTTP 503/);

@@ -46,7 +46,8 @@ export async function lookupWithProvider(
     attachmentBytes: true,
   });
   const query = indicatorQuery(extractObservables(email));
-  const listed = await provider.lookup(query, context.signal);
+  // An email with nothing to look up (no sender domain, link or attachment) costs no request.
+  const listed = indicatorCount(query) === 0 ? [] : await provider.lookup(query, context.signal);
   await context.reportProgress(60);
   const [fromFeeds, fromProvider] = await Promise.all([
     analyzeEmail(email, options, context.ports),
@@ -61,12 +62,16 @@ export async function lookupWithProvider(
 
 const SHOWN_LISTINGS = 5;
 
+function indicatorCount(query: IndicatorQuery): number {
+  return query.domains.length + query.urls.length + query.ips.length + query.hashes.length;
+}
+
 function providerFinding(
   name: string,
   query: IndicatorQuery,
   listed: readonly ProviderListing[],
 ): Finding {
-  const asked = query.domains.length + query.urls.length + query.ips.length + query.hashes.length;
+  const asked = indicatorCount(query);
   const shown = listed
     .slice(0, SHOWN_LISTINGS)
     .map(({ value, description }) => (description ? `${value} (${description})` : value));
@@ -76,9 +81,11 @@ function providerFinding(
     severity: 'info',
     score: 0,
     evidence:
-      listed.length === 0
-        ? `${name} lists none of ${asked} indicators`
-        : `${name} lists ${listed.length} of ${asked} indicators: ${shown.join(', ')}`,
+      asked === 0
+        ? `no indicators to ask ${name} about`
+        : listed.length === 0
+          ? `${name} lists none of ${asked} indicators`
+          : `${name} lists ${listed.length} of ${asked} indicators: ${shown.join(', ')}`,
     explanation:
       'An external threat-intelligence service was asked about the sender domains, links, addresses and attachment hashes.',
   };
