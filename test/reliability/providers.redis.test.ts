@@ -1,0 +1,96 @@
+/**
+ * An external provider that is down, through the real queues: its task retries by the
+ * `external` policy, lands in the dead-letter queue as TASK_PROVIDER_FAILED, the comprehensive
+ * analysis still gives its verdict without it, and a replay once the provider is back succeeds.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, startTestStack, waitForJob, type TestStack } from '../helpers/stack.ts';
+import { until } from '../helpers/wait.ts';
+
+describe('when the intel provider is down', () => {
+  let up = false;
+  let requests = 0;
+  let provider: Server;
+  let stack: TestStack;
+  beforeAll(async () => {
+    provider = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests += 1;
+        if (!up) res.writeHead(503).end();
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"matches":[]}');
+      });
+    });
+    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+    const { port } = provider.address() as AddressInfo;
+    stack = await startTestStack({
+      workers: true,
+      env: {
+        PHISHNET_INTEL_PROVIDER_URL: `http://127.0.0.1:${port}/lookup`,
+        PHISHNET_RETRY_EXTERNAL_RETRIES: '1',
+        PHISHNET_RETRY_EXTERNAL_DELAY_MS: '100',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    provider.closeAllConnections();
+    await new Promise((resolve) => provider.close(resolve));
+  });
+
+  it('retries as external, dead-letters the lookup, and the analysis goes on without it', async () => {
+    const submitted = await stack.inject({
+      method: 'POST',
+      url: '/api/v1/analysis/submit',
+      payload: {
+        raw: fixture('phish-paypal-ip-link.eml').toString('base64'),
+        analysis_type: 'comprehensive',
+      },
+    });
+    expect(submitted.statusCode).toBe(202);
+    const jobId = submitted.json<{ job_id: string }>().job_id;
+    const status = await waitForJob(stack, jobId, 30_000);
+    expect(status).toMatchObject({ status: 'completed' });
+    const findings = (status.result as { findings: { id: string; evidence: string }[] }).findings;
+    expect(findings.find((f) => f.id === 'flow.part_failed')?.evidence).toContain(
+      'threat_intelligence_lookup',
+    );
+
+    const childId = `${jobId}-threat_intelligence_lookup`;
+    const dead = await until(
+      async () =>
+        (await stack.inject({ url: '/api/v1/workers/dlq?class=external' })).json<{
+          entries: {
+            task_id: string;
+            attempts: number;
+            error: { code: string; message: string };
+          }[];
+        }>(),
+      (list) => list.entries.length > 0,
+    );
+    expect(dead.entries[0]).toMatchObject({
+      task_id: childId,
+      attempts: 2,
+      error: {
+        code: 'TASK_PROVIDER_FAILED',
+        message: expect.stringMatching(/answered HTTP 503/) as unknown,
+      },
+    });
+    expect(requests).toBe(2);
+
+    up = true;
+    const replayed = await stack.inject({
+      method: 'POST',
+      url: `/api/v1/workers/dlq/${childId}/replay`,
+    });
+    expect(replayed.statusCode).toBe(202);
+    const child = await until(
+      async () => stack.jobs.queues.standard.getJobState(childId),
+      (state) => state === 'completed',
+    );
+    expect(child).toBe('completed');
+    expect(requests).toBe(3);
+  });
+});
