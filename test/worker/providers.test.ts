@@ -162,6 +162,8 @@ describe('threat_intelligence_lookup with an intel provider', () => {
     expect(await providerFailure(lookup())).toMatch(/not JSON/);
     respond = json({ matches: [{ type: 'planet', value: 'mars' }] });
     expect(await providerFailure(lookup())).toMatch(/unexpected shape/);
+    respond = json({ matches: [], padding: 'x'.repeat(2 * 1024 * 1024) });
+    expect(await providerFailure(lookup())).toMatch(/answered more than 1048576 bytes/);
     respond = () => undefined; // never answers
     expect(await providerFailure(lookup({ PHISHNET_PROVIDER_TIMEOUT_MS: '200' }))).toMatch(
       /did not answer within 200 ms/,

@@ -46,13 +46,13 @@ export async function askProvider<T>(
     await response.body?.cancel().catch(() => undefined);
     throw failed(`answered HTTP ${response.status}`);
   }
-  let text: string;
+  let text: string | null;
   try {
     text = await readBounded(response);
   } catch (err) {
-    if (err instanceof AppError) throw failed(err.message);
     throw stopped(err);
   }
+  if (text === null) throw failed(`answered more than ${MAX_ANSWER_BYTES} bytes`);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -66,14 +66,14 @@ export async function askProvider<T>(
   return parsed.data;
 }
 
-async function readBounded(response: Response): Promise<string> {
+/** The answer's text, or `null` once it runs past MAX_ANSWER_BYTES (the rest is not read). */
+async function readBounded(response: Response): Promise<string | null> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      throw new AppError('TASK_PROVIDER_FAILED', `answered more than ${MAX_ANSWER_BYTES} bytes`);
-    }
+    // Leaving the loop cancels the stream.
+    if (size > MAX_ANSWER_BYTES) return null;
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -10,7 +10,7 @@ import { engineOptionsFor } from '../engine-options.ts';
 import type { TaskContext, TaskProcessor } from './types.ts';
 
 export const SANDBOX_MEMORY_MB = 256;
-/** Attachments sent to the external sandbox per email; the rest are named in the note. */
+/** Attachments sent to the external sandbox per email; the note counts those left out. */
 export const MAX_DETONATED = 10;
 
 /**
