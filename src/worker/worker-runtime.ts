@@ -16,6 +16,7 @@ import { createIndicatorCache } from './adapters/indicators.ts';
 import { classifiedBackoff } from './backoff.ts';
 import { buryJob } from './dead-letter.ts';
 import { advanceParentProgress } from './flow-progress.ts';
+import { rerunCompletedParent } from './flow-rerun.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { runMonitoringJob } from './monitoring.ts';
 import { PROCESSORS } from './processors/index.ts';
@@ -144,7 +145,13 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
           },
         );
       });
-      worker.on('completed', onFinished);
+      worker.on('completed', (job) => {
+        onFinished(job);
+        if (!job.parent) return;
+        rerunCompletedParent(flowDeps, job).catch((err: unknown) => {
+          logger.warn({ err: coerceError(err), jobId: job.id }, 'flow:rerun:failed');
+        });
+      });
       return worker;
     });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));

@@ -1,7 +1,8 @@
 /**
  * An external provider that is down, through the real queues: its task retries by the
  * `external` policy, lands in the dead-letter queue as TASK_PROVIDER_FAILED, the comprehensive
- * analysis still gives its verdict without it, and a replay once the provider is back succeeds.
+ * analysis still gives its verdict without it, and a replay once the provider is back succeeds
+ * and gives the verdict again with what the lookup found.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,17 +41,22 @@ describe('when the intel provider is down', () => {
     await new Promise((resolve) => provider.close(resolve));
   });
 
-  it('retries as external, dead-letters the lookup, and the analysis goes on without it', async () => {
+  it('retries as external, dead-letters the lookup, goes on without it, and a replay completes the verdict', async () => {
+    // In a batch of one, whose counts must not count the job twice when its verdict is given again.
     const submitted = await stack.inject({
       method: 'POST',
-      url: '/api/v1/analysis/submit',
+      url: '/api/v1/analysis/submit-bulk',
       payload: {
-        raw: fixture('phish-paypal-ip-link.eml').toString('base64'),
+        emails: [{ raw: fixture('phish-paypal-ip-link.eml').toString('base64') }],
         analysis_type: 'comprehensive',
       },
     });
     expect(submitted.statusCode).toBe(202);
-    const jobId = submitted.json<{ job_id: string }>().job_id;
+    const { batch_id: batchId, job_ids: jobIds } = submitted.json<{
+      batch_id: string;
+      job_ids: string[];
+    }>();
+    const jobId = jobIds[0] ?? '';
     const status = await waitForJob(stack, jobId, 30_000);
     expect(status).toMatchObject({ status: 'completed' });
     const findings = (status.result as { findings: { id: string; evidence: string }[] }).findings;
@@ -92,5 +98,27 @@ describe('when the intel provider is down', () => {
     );
     expect(child).toBe('completed');
     expect(requests).toBe(3);
+
+    // The child's result reaches the job: its verdict is given again, with the part it lacked.
+    const rerun = await until(
+      async () =>
+        (await stack.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<{
+          status: string;
+          replays: number;
+          result: { findings: { id: string }[] } | null;
+        }>(),
+      (s) =>
+        s.status === 'completed' && !s.result?.findings.some((f) => f.id === 'flow.part_failed'),
+    );
+    expect(rerun.replays).toBe(1);
+    expect(rerun.result?.findings.map((f) => f.id)).toContain('intel.provider_consulted');
+    const batch = await until(
+      async () =>
+        (await stack.inject({ url: `/api/v1/analysis/batch/${batchId}` })).json<{
+          counts: { pending: number; completed: number; failed: number };
+        }>(),
+      (b) => b.counts.completed === 1,
+    );
+    expect(batch.counts).toMatchObject({ pending: 0, completed: 1, failed: 0 });
   });
 });
