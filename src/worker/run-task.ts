@@ -140,7 +140,7 @@ async function runProcessor(
       reportProgress: (percent) => job.updateProgress(percent),
       children: async () => ({
         results: Object.values(await job.getChildrenValues<AnalysisResult>()),
-        failed: await job.getIgnoredChildrenFailures(),
+        failed: byTask(await job.getIgnoredChildrenFailures(), payload.job_id),
       }),
     });
   } catch (err) {
@@ -158,6 +158,16 @@ async function runProcessor(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** BullMQ names a failed child by its key (`{prefix}:{lane}:{job_id}-{task}`); people know its task. */
+function byTask(failures: Record<string, string>, jobId: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(failures).map(([key, reason]) => {
+      const id = key.slice(key.lastIndexOf(':') + 1);
+      return [id.startsWith(`${jobId}-`) ? id.slice(jobId.length + 1) : id, reason];
+    }),
+  );
 }
 
 async function wasCancelled(deps: RecordDeps, jobId: string): Promise<boolean> {

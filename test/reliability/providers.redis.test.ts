@@ -60,8 +60,8 @@ describe('when the intel provider is down', () => {
     const status = await waitForJob(stack, jobId, 30_000);
     expect(status).toMatchObject({ status: 'completed' });
     const findings = (status.result as { findings: { id: string; evidence: string }[] }).findings;
-    expect(findings.find((f) => f.id === 'flow.part_failed')?.evidence).toContain(
-      'threat_intelligence_lookup',
+    expect(findings.find((f) => f.id === 'flow.part_failed')?.evidence).toMatch(
+      /^threat_intelligence_lookup: 127\.0\.0\.1:\d+ answered HTTP 503$/,
     );
 
     const childId = `${jobId}-threat_intelligence_lookup`;

@@ -74,8 +74,7 @@ describe('every task runs real analysis', () => {
     );
     const context: TaskContext = {
       ...contextFor('full_email_scan', email),
-      children: () =>
-        Promise.resolve({ results: children, failed: { 'x-sandbox_analysis': 'boom' } }),
+      children: () => Promise.resolve({ results: children, failed: { sandbox_analysis: 'boom' } }),
     };
     const merged = await PROCESSORS.comprehensive_analysis(context);
     expect(merged.verdict).toBe('malicious');

@@ -6,7 +6,7 @@ import type { EnginePorts } from '../../engine/types.ts';
 /** What a flow parent learns of its children. */
 export interface ChildOutcomes {
   results: AnalysisResult[];
-  /** Child job ids that failed for good, with their reasons. */
+  /** The tasks of the children that failed for good, with their reasons. */
   failed: Record<string, string>;
 }
 
