@@ -9,6 +9,8 @@ export function keys(prefix: string) {
     jobIndex: () => `${prefix}:jobs:by-time`,
     /** SET of a comprehensive flow's children that have finished, for the parent's progress. */
     flowDone: (jobId: string) => `${prefix}:job:${jobId}:done`,
+    /** STRING: a part of the flow completed after its parent's last run began, which may have missed it. */
+    flowStale: (jobId: string) => `${prefix}:job:${jobId}:stale`,
     /** STRING, short-lived: whoever sets it first takes that dead letter (replay, clear). */
     dlqClaim: (taskId: string) => `${prefix}:dlq:claim:${taskId}`,
     /** HASH per bulk submission: total, analysis type, owner, created_at, and counters `completed`, `failed`, `verdict:{v}`. */

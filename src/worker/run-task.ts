@@ -13,6 +13,7 @@ import type { BlobStore } from '../jobs/blob-store.ts';
 import { classifyFailure } from '../jobs/failures.ts';
 import { recordJobCompletion } from '../jobs/job-completion.ts';
 import { readJobRecord, recordJobError, type RecordDeps } from '../jobs/job-record.ts';
+import { clearStaleParent } from './flow-rerun.ts';
 import { shouldRetry } from '../jobs/retry-policy.ts';
 import { taskTimeLimitMs } from '../jobs/task-table.ts';
 import { AppError, coerceError, isAppError } from '../lib/errors.ts';
@@ -138,10 +139,14 @@ async function runProcessor(
         : deps.ports,
       signal,
       reportProgress: (percent) => job.updateProgress(percent),
-      children: async () => ({
-        results: Object.values(await job.getChildrenValues<AnalysisResult>()),
-        failed: byTask(await job.getIgnoredChildrenFailures(), payload.job_id),
-      }),
+      children: async () => {
+        // Cleared before the parts are read: a part completing from now on marks it again.
+        await clearStaleParent(deps, payload.job_id);
+        return {
+          results: Object.values(await job.getChildrenValues<AnalysisResult>()),
+          failed: byTask(await job.getIgnoredChildrenFailures(), payload.job_id),
+        };
+      },
     });
   } catch (err) {
     if (!signal.aborted) throw err;

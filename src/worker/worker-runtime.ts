@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { JobKind, Lane } from '../contracts/queues.ts';
+import { FLOW_PARENT, type JobKind, type Lane } from '../contracts/queues.ts';
 import type { Config } from '../config/config.ts';
 import type { EnginePorts } from '../engine/types.ts';
 import { BlobStore } from '../jobs/blob-store.ts';
@@ -16,7 +16,7 @@ import { createIndicatorCache } from './adapters/indicators.ts';
 import { classifiedBackoff } from './backoff.ts';
 import { buryJob } from './dead-letter.ts';
 import { advanceParentProgress } from './flow-progress.ts';
-import { rerunCompletedParent } from './flow-rerun.ts';
+import { onPartFinished, rerunIfStale } from './flow-rerun.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { runMonitoringJob } from './monitoring.ts';
 import { PROCESSORS } from './processors/index.ts';
@@ -82,6 +82,18 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
     });
   };
 
+  // A part replayed after its flow's verdict was given runs the flow's parent again.
+  const rerunFlow = (job: Job): void => {
+    const rerun = job.parent
+      ? onPartFinished(flowDeps, job)
+      : job.name === FLOW_PARENT
+        ? rerunIfStale(flowDeps, job)
+        : null;
+    rerun?.catch((err: unknown) => {
+      logger.warn({ err: coerceError(err), jobId: job.id }, 'flow:rerun:failed');
+    });
+  };
+
   const heartbeat = await startHeartbeat({
     redis,
     config,
@@ -139,6 +151,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
         buryJob(buryDeps, job, err).then(
           () => {
             onFinished(job);
+            if (job.parent) rerunFlow(job);
           },
           (buryErr: unknown) => {
             logger.error({ err: coerceError(buryErr), jobId: job.id }, 'dlq:add:failed');
@@ -147,10 +160,7 @@ export async function startWorkers(options: WorkerRuntimeOptions): Promise<Worke
       });
       worker.on('completed', (job) => {
         onFinished(job);
-        if (!job.parent) return;
-        rerunCompletedParent(flowDeps, job).catch((err: unknown) => {
-          logger.warn({ err: coerceError(err), jobId: job.id }, 'flow:rerun:failed');
-        });
+        rerunFlow(job);
       });
       return worker;
     });

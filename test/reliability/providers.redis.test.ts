@@ -122,3 +122,80 @@ describe('when the intel provider is down', () => {
     expect(batch.counts).toMatchObject({ pending: 0, completed: 1, failed: 0 });
   });
 });
+
+describe('when the intel provider and the sandbox are down together', () => {
+  let up = false;
+  let provider: Server;
+  let stack: TestStack;
+  beforeAll(async () => {
+    provider = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (!up) return res.writeHead(503).end();
+        const answer = req.url === '/detonate' ? { verdict: 'malicious' } : { matches: [] };
+        return res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+    stack = await startTestStack({
+      workers: true,
+      env: {
+        PHISHNET_INTEL_PROVIDER_URL: `${base}/lookup`,
+        PHISHNET_SANDBOX_URL: `${base}/detonate`,
+        PHISHNET_RETRY_EXTERNAL_RETRIES: '0',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    provider.closeAllConnections();
+    await new Promise((resolve) => provider.close(resolve));
+  });
+
+  it('a replay of both parts at once gives a verdict with both', async () => {
+    const submitted = await stack.inject({
+      method: 'POST',
+      url: '/api/v1/analysis/submit',
+      payload: {
+        raw: fixture('attachment-double-extension.eml').toString('base64'),
+        analysis_type: 'comprehensive',
+      },
+    });
+    const jobId = submitted.json<{ job_id: string }>().job_id;
+    const first = await waitForJob(stack, jobId, 30_000);
+    const parts = (result: unknown) =>
+      (result as { findings: { id: string }[] }).findings.map((f) => f.id);
+    expect(parts(first.result).filter((id) => id === 'flow.part_failed')).toHaveLength(2);
+    await until(
+      async () =>
+        (await stack.inject({ url: '/api/v1/workers/dlq?class=external' })).json<{
+          total: number;
+        }>(),
+      (list) => list.total === 2,
+    );
+
+    up = true;
+    const replayed = await stack.inject({
+      method: 'POST',
+      url: '/api/v1/workers/dlq/replay-all',
+      payload: { class: 'external' },
+    });
+    expect(replayed.json()).toEqual({ count: 2 });
+    // However the two completions fall around the parent's reruns, the last verdict has both.
+    const final = await until(
+      async () =>
+        (await stack.inject({ url: `/api/v1/analysis/status/${jobId}` })).json<{
+          status: string;
+          result: unknown;
+        }>(),
+      (s) =>
+        s.status === 'completed' &&
+        parts(s.result).includes('intel.provider_consulted') &&
+        parts(s.result).includes('sandbox.malicious'),
+    );
+    expect(parts(final.result)).not.toContain('flow.part_failed');
+  });
+});
