@@ -9,10 +9,10 @@
  * runs again once no part is still running: now if the part finds it completed, or when the
  * run under way completes (`rerunIfStale` on the parent's own completion). A replayed part that
  * fails again counts too, so the parts that did complete are not left out. So parts replayed
- * together are all taken in,
- * however their completions fall around the parent's runs. The batch takes back the verdict the
- * parent had counted: the new run counts its own. Start and finish times come from the workers'
- * clocks, which must agree to well within the time between a failure and its replay.
+ * together are all taken in, however their completions fall around the parent's runs. The batch
+ * takes back the verdict the parent had counted: the new run counts its own. Start and finish
+ * times come from the workers' clocks, which must agree to well within the time between a
+ * failure and its replay.
  */
 import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -37,12 +37,13 @@ export interface FlowRerunDeps {
 export async function onPartFinished(deps: FlowRerunDeps, part: Job): Promise<void> {
   const parentId = part.parent?.id;
   if (parentId === undefined || !part.finishedOn) return;
+  const parent = await Job.fromId(deps.queues[TASKS.comprehensive_analysis.lane], parentId);
+  // A first run starts after its last part finished; a parent not started yet reads every part.
+  // This ends the common case, a part of a first run, at one read.
+  if (!parent?.processedOn || parent.processedOn >= part.finishedOn) return;
   // A failed attempt that will be retried has not finished.
   const state = await part.getState();
   if (state !== 'completed' && state !== 'failed') return;
-  const parent = await Job.fromId(deps.queues[TASKS.comprehensive_analysis.lane], parentId);
-  // A first run starts after its last part finished; a parent not started yet reads every part.
-  if (!parent?.processedOn || parent.processedOn >= part.finishedOn) return;
   await deps.redis.set(keys(deps.prefix).flowStale(parentId), '1', 'PX', deps.ttlMs);
   await rerunIfStale(deps, parent);
 }

@@ -8,8 +8,8 @@
  *   TTL will remove: BullMQ applies `removeOnComplete`/`removeOnFail` by age only when
  *   another job of the lane finishes, so a lane that went quiet keeps its old results;
  *   and a key written after its TTL lapsed (a record touched after it expired, a batch
- *   counter written before counting checked that its batch exists) comes back without one. Such keys get the TTL they should have had, or
- *   are deleted when that is already past.
+ *   counter written before counting checked that its batch exists) comes back without one.
+ *   Such keys get the TTL they should have had, or are deleted when that is already past.
  */
 import type { Redis } from 'ioredis';
 import { WORK_LANES } from '../contracts/queues.ts';

@@ -10,26 +10,45 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, startTestStack, waitForJob, type TestStack } from '../helpers/stack.ts';
 import { until } from '../helpers/wait.ts';
 
-describe('when the intel provider is down', () => {
-  let up = false;
+/** A stand-in provider on a free loopback port: 503 until `up()` says otherwise, then `answer`. */
+async function startProvider(
+  answer: (path: string) => unknown,
+): Promise<{ base: string; requests: () => number; up: () => void; close: () => Promise<void> }> {
+  let isUp = false;
   let requests = 0;
-  let provider: Server;
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests += 1;
+      if (!isUp) return res.writeHead(503).end();
+      return res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(answer(req.url ?? '')));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    up: () => {
+      isUp = true;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('when the intel provider is down', () => {
+  let provider: Awaited<ReturnType<typeof startProvider>>;
   let stack: TestStack;
   beforeAll(async () => {
-    provider = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        requests += 1;
-        if (!up) res.writeHead(503).end();
-        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"matches":[]}');
-      });
-    });
-    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
-    const { port } = provider.address() as AddressInfo;
+    provider = await startProvider(() => ({ matches: [] }));
     stack = await startTestStack({
       workers: true,
       env: {
-        PHISHNET_INTEL_PROVIDER_URL: `http://127.0.0.1:${port}/lookup`,
+        PHISHNET_INTEL_PROVIDER_URL: `${provider.base}/lookup`,
         PHISHNET_RETRY_EXTERNAL_RETRIES: '1',
         PHISHNET_RETRY_EXTERNAL_DELAY_MS: '100',
       },
@@ -37,8 +56,7 @@ describe('when the intel provider is down', () => {
   });
   afterAll(async () => {
     await stack.close();
-    provider.closeAllConnections();
-    await new Promise((resolve) => provider.close(resolve));
+    await provider.close();
   });
 
   it('retries as external, dead-letters the lookup, goes on without it, and a replay completes the verdict', async () => {
@@ -84,9 +102,9 @@ describe('when the intel provider is down', () => {
         message: expect.stringMatching(/answered HTTP 503/) as unknown,
       },
     });
-    expect(requests).toBe(2);
+    expect(provider.requests()).toBe(2);
 
-    up = true;
+    provider.up();
     const replayed = await stack.inject({
       method: 'POST',
       url: `/api/v1/workers/dlq/${childId}/replay`,
@@ -97,7 +115,7 @@ describe('when the intel provider is down', () => {
       (state) => state === 'completed',
     );
     expect(child).toBe('completed');
-    expect(requests).toBe(3);
+    expect(provider.requests()).toBe(3);
 
     // The child's result reaches the job: its verdict is given again, with the part it lacked.
     const rerun = await until(
@@ -124,35 +142,24 @@ describe('when the intel provider is down', () => {
 });
 
 describe('when the intel provider and the sandbox are down together', () => {
-  let up = false;
-  let provider: Server;
+  let provider: Awaited<ReturnType<typeof startProvider>>;
   let stack: TestStack;
   beforeAll(async () => {
-    provider = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        if (!up) return res.writeHead(503).end();
-        const answer = req.url === '/detonate' ? { verdict: 'malicious' } : { matches: [] };
-        return res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify(answer));
-      });
-    });
-    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+    provider = await startProvider((path) =>
+      path === '/detonate' ? { verdict: 'malicious' } : { matches: [] },
+    );
     stack = await startTestStack({
       workers: true,
       env: {
-        PHISHNET_INTEL_PROVIDER_URL: `${base}/lookup`,
-        PHISHNET_SANDBOX_URL: `${base}/detonate`,
+        PHISHNET_INTEL_PROVIDER_URL: `${provider.base}/lookup`,
+        PHISHNET_SANDBOX_URL: `${provider.base}/detonate`,
         PHISHNET_RETRY_EXTERNAL_RETRIES: '0',
       },
     });
   });
   afterAll(async () => {
     await stack.close();
-    provider.closeAllConnections();
-    await new Promise((resolve) => provider.close(resolve));
+    await provider.close();
   });
 
   it('a replay of both parts at once gives a verdict with both', async () => {
@@ -177,7 +184,7 @@ describe('when the intel provider and the sandbox are down together', () => {
       (list) => list.total === 2,
     );
 
-    up = true;
+    provider.up();
     const replayed = await stack.inject({
       method: 'POST',
       url: '/api/v1/workers/dlq/replay-all',

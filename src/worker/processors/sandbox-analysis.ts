@@ -1,5 +1,5 @@
 import type { AnalysisResult, Finding } from '../../contracts/analysis-result.ts';
-import { mergeResults, parseEmail } from '../../engine/index.ts';
+import { mergeResults, parseEmail, type EngineOptions } from '../../engine/index.ts';
 import { analyzeInSandbox } from '../adapters/sandbox.ts';
 import {
   httpSandboxProvider,
@@ -31,7 +31,7 @@ export const sandboxAnalysis: TaskProcessor = async (context) => {
     await context.reportProgress(90);
     return mergeResults([result], options.thresholds, [staticNote(result)]);
   }
-  return detonate(context, result, httpSandboxProvider(endpoint));
+  return detonate(context, options, result, httpSandboxProvider(endpoint));
 };
 
 function staticNote(result: AnalysisResult): Finding {
@@ -53,10 +53,10 @@ function staticNote(result: AnalysisResult): Finding {
  */
 export async function detonate(
   context: TaskContext,
+  options: EngineOptions,
   isolated: AnalysisResult,
   sandbox: SandboxProvider,
 ): Promise<AnalysisResult> {
-  const options = engineOptionsFor(context.config, ['parser', 'attachments']);
   const email = await parseEmail({ raw: context.email }, options.limits, { attachmentBytes: true });
   const attachments = email.attachments.filter((a) => a.content.byteLength > 0);
   const sent = attachments.slice(0, MAX_DETONATED);
